@@ -1,0 +1,248 @@
+"""Loading identification models and their model cards.
+
+A model is a Keras 3 ``.keras`` file with a JSON card beside it (same stem,
+``.json``) that says what grid the network reads, how its input was
+preprocessed, its thresholds and how it was trained and evaluated. An ensemble
+is a card that lists several ``.keras`` members whose probabilities are
+averaged. Keras is imported here on first use only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..energy_grid import DEFAULT_GRID, EnergyGrid
+from ..preprocessing import N_CHANNELS, PREPROCESSING_VERSION
+from ..vocabulary import ELEMENTS
+
+__all__ = ["ModelCard", "IdentificationModel", "load_model", "bundled_models", "DEFAULT_MODEL"]
+
+DEFAULT_MODEL = "default"
+DEFAULT_THRESHOLD = 0.5
+
+
+def _weights_dir() -> Path:
+    return Path(str(resources.files("eels_autoid").joinpath("weights")))
+
+
+@dataclass
+class ModelCard:
+    """What a model reads, how it decides, and how it was made.
+
+    Attributes
+    ----------
+    name : str
+    grid : EnergyGrid
+        The energy grid of the network input.
+    elements : tuple of str
+        The output order (must equal :data:`eels_autoid.ELEMENTS`).
+    threshold : float
+        Default decision threshold on the probabilities.
+    element_thresholds : dict
+        Per-element thresholds overriding ``threshold``.
+    members : list of str
+        ``.keras`` files (relative to the card) whose probabilities are averaged.
+    preprocessing_version : int
+    info : dict
+        Everything else: architecture, training recipe, data version, metrics.
+    """
+
+    name: str = "unnamed"
+    grid: EnergyGrid = DEFAULT_GRID
+    elements: tuple = ELEMENTS
+    threshold: float = DEFAULT_THRESHOLD
+    element_thresholds: dict = field(default_factory=dict)
+    members: list = field(default_factory=list)
+    preprocessing_version: int = PREPROCESSING_VERSION
+    info: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelCard:
+        known = {"name", "grid", "elements", "threshold", "element_thresholds", "members",
+                 "preprocessing_version"}  # fmt: skip
+        return cls(
+            name=d.get("name", "unnamed"),
+            grid=EnergyGrid.from_dict(d["grid"]) if "grid" in d else DEFAULT_GRID,
+            elements=tuple(d.get("elements", ELEMENTS)),
+            threshold=float(d.get("threshold", DEFAULT_THRESHOLD)),
+            element_thresholds={k: float(v) for k, v in d.get("element_thresholds", {}).items()},
+            members=list(d.get("members", [])),
+            preprocessing_version=int(d.get("preprocessing_version", PREPROCESSING_VERSION)),
+            info={k: v for k, v in d.items() if k not in known},
+        )
+
+    def to_dict(self) -> dict:
+        d = {
+            "name": self.name,
+            "grid": self.grid.to_dict(),
+            "elements": list(self.elements),
+            "threshold": self.threshold,
+            "element_thresholds": self.element_thresholds,
+            "members": self.members,
+            "preprocessing_version": self.preprocessing_version,
+        }
+        d.update(self.info)
+        return d
+
+    def save(self, path) -> None:
+        with open(path, "w") as f:
+            json.dump(self.to_dict(), f, indent=1)
+            f.write("\n")
+
+    def thresholds(self, threshold=None) -> np.ndarray:
+        """Per-element thresholds, shape (80,): ``threshold`` (float or dict) wins."""
+        base = self.threshold
+        per = dict(self.element_thresholds)
+        if isinstance(threshold, dict):
+            unknown = set(threshold) - set(self.elements)
+            if unknown:
+                raise ValueError(f"Unknown elements in threshold: {sorted(unknown)}.")
+            per.update(threshold)
+        elif threshold is not None:
+            base, per = float(threshold), {}
+        out = np.array([per.get(el, base) for el in self.elements], dtype=float)
+        if not np.all((out > 0) & (out < 1)):
+            raise ValueError(f"Thresholds must lie strictly between 0 and 1, got {threshold!r}.")
+        return out
+
+
+class IdentificationModel:
+    """A loaded network (or ensemble) with its card.
+
+    Call :meth:`predict` on preprocessed input of shape (n, grid.size, 2).
+    Calls are serialised with a lock: TensorFlow already uses every core for
+    one batch, and concurrent first calls could race while tracing.
+    """
+
+    def __init__(self, networks, card: ModelCard, source=None):
+        self.networks = list(networks)
+        self.card = card
+        self.source = source
+        self._lock = threading.Lock()
+        for net in self.networks:
+            shape = tuple(net.input_shape[1:]) if hasattr(net, "input_shape") else None
+            if shape is not None and shape != (card.grid.size, N_CHANNELS):
+                raise ValueError(
+                    f"Model {source or card.name}: network input shape {shape} does not match "
+                    f"its card's grid ({card.grid.size}, {N_CHANNELS})."
+                )
+
+    def __repr__(self):
+        return f"<IdentificationModel {self.card.name!r}, {len(self.networks)} network(s)>"
+
+    @property
+    def grid(self) -> EnergyGrid:
+        return self.card.grid
+
+    def predict(self, x: np.ndarray, *, member_spread: bool = False):
+        """Probabilities (n, 80), averaged over members; optionally their spread."""
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        with self._lock:
+            outs = [np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in self.networks]
+        stack = np.stack(outs)
+        mean = stack.mean(axis=0)
+        if member_spread:
+            return mean, stack.std(axis=0)
+        return mean
+
+
+def bundled_models() -> list:
+    """Names of the models shipped in ``eels_autoid/weights``."""
+    d = _weights_dir()
+    return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
+
+
+def _read_card(path: Path) -> dict:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"Model card {path} is not valid JSON: {err}") from None
+
+
+def _load_keras(path: Path):
+    import keras
+
+    if not path.is_file():
+        raise FileNotFoundError(f"Model file {path} does not exist.")
+    try:
+        # safe_mode: a model file can never run code on load.
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as err:  # Keras raises many types for corrupt files
+        raise ValueError(f"Could not load the Keras model {path}: {err}") from err
+
+
+def load_model(name_or_path=None) -> IdentificationModel:
+    """Load a bundled model by name, or a ``.keras`` file or model card by path.
+
+    Parameters
+    ----------
+    name_or_path : str, pathlib.Path or IdentificationModel, optional
+        ``None`` or ``"default"`` for the bundled default model; the name of
+        another bundled model (see :func:`bundled_models`); the path of a
+        ``.keras`` file (its card is the ``.json`` beside it, if any); or the
+        path of a card ``.json`` listing ensemble members. A loaded
+        :class:`IdentificationModel` is returned unchanged.
+
+    Returns
+    -------
+    IdentificationModel
+
+    Raises
+    ------
+    FileNotFoundError
+        If the name is not a bundled model or the file is missing. Until the
+        trained ensemble ships, asking for the default model raises this with
+        a message saying so.
+    ValueError
+        If the file is corrupt or its card does not match the package.
+    """
+    if isinstance(name_or_path, IdentificationModel):
+        return name_or_path
+    if name_or_path is None:
+        name_or_path = DEFAULT_MODEL
+    path = Path(name_or_path)
+    if path.suffix not in (".keras", ".json"):
+        card_path = _weights_dir() / f"{name_or_path}.json"
+        if not card_path.is_file():
+            available = bundled_models()
+            if name_or_path == DEFAULT_MODEL and not available:
+                raise FileNotFoundError(
+                    "eels_autoid has no bundled identification model yet: the trained ensemble "
+                    "is not shipped in this version. Pass model= the path of a .keras file."
+                )
+            raise FileNotFoundError(
+                f"No bundled model named {name_or_path!r}; available: {available or 'none'}. "
+                "Pass the path of a .keras file or model card to use your own."
+            )
+        path = card_path
+    if path.suffix == ".json":
+        if not path.is_file():
+            raise FileNotFoundError(f"Model card {path} does not exist.")
+        card = ModelCard.from_dict(_read_card(path))
+        if not card.members:
+            raise ValueError(f"Model card {path} lists no member .keras files.")
+        networks = [_load_keras(path.parent / m) for m in card.members]
+    else:
+        card_path = path.with_suffix(".json")
+        card = (
+            ModelCard.from_dict(_read_card(card_path))
+            if card_path.is_file()
+            else ModelCard(name=path.stem)
+        )
+        networks = [_load_keras(path)]
+        card.members = [path.name]
+    if tuple(card.elements) != ELEMENTS:
+        raise ValueError(f"Model {path}: its output elements differ from eels_autoid.ELEMENTS.")
+    if card.preprocessing_version != PREPROCESSING_VERSION:
+        raise ValueError(
+            f"Model {path} was trained with preprocessing version {card.preprocessing_version}; "
+            f"this eels_autoid uses version {PREPROCESSING_VERSION}."
+        )
+    return IdentificationModel(networks, card, source=str(path))

@@ -1,0 +1,147 @@
+"""``EELS_autoid`` signals: exspy's EELS spectra that identify their own edges.
+
+HyperSpy imports this module only when the signal type is chosen. It adds
+methods through a mixin and never patches exspy: every exspy method keeps
+working and returns this class.
+"""
+
+import warnings
+
+from exspy.signals import EELSSpectrum, LazyEELSSpectrum
+from hyperspy.docstrings.signal import LAZYSIGNAL_DOC
+
+from .._docstrings import IDENTIFY_PARAMETERS
+
+__all__ = ["EELSAutoIDSpectrum", "LazyEELSAutoIDSpectrum"]
+
+
+def _default_gos_file():
+    """The bundled GOSH file, or None (with a warning) if this install lacks it."""
+    try:
+        from ..gos import gosh_file
+
+        return gosh_file()
+    except (ImportError, FileNotFoundError) as err:
+        warnings.warn(
+            f"The bundled GOS tables are unavailable ({err}); exspy's default tables are "
+            "used, which are downloaded at run time.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+class EELSAutoIDMixin:
+    """Methods that ``EELS_autoid`` signals add to exspy's EELS spectra."""
+
+    def identify_edges(
+        self,
+        *,
+        model=None,
+        threshold=None,
+        min_area_fraction=0.01,
+        low_loss=None,
+        batch_size=None,
+        show_progressbar=None,
+        lazy_output=None,
+        add_elements=True,
+    ):
+        """Identify the elements whose core-loss edges are in this signal.
+
+        Parameters
+        ----------
+        %s
+        add_elements : bool, default True
+            Write the detected elements into ``metadata.Sample.elements``
+            through :meth:`add_elements`, so that :meth:`create_model` adds
+            their edges. The data are never modified.
+
+        Returns
+        -------
+        EdgeIdentification
+
+        See Also
+        --------
+        eels_autoid.identify_edges, create_model
+
+        Examples
+        --------
+        >>> s = hs.load("si.dm4", signal_type="EELS_autoid")  # doctest: +SKIP
+        >>> result = s.identify_edges()  # doctest: +SKIP
+        >>> result.elements  # doctest: +SKIP
+        ['Ba', 'La', 'Mn', 'O', 'Ti']
+        """
+        from ..identification import identify_edges
+
+        result = identify_edges(
+            self,
+            model=model,
+            threshold=threshold,
+            min_area_fraction=min_area_fraction,
+            low_loss=low_loss,
+            batch_size=batch_size,
+            show_progressbar=show_progressbar,
+            lazy_output=lazy_output,
+        )
+        if add_elements and result.elements:
+            self.add_elements(result.elements)
+        return result
+
+    identify_edges.__doc__ %= IDENTIFY_PARAMETERS
+
+    def create_model(
+        self,
+        low_loss=None,
+        auto_background=True,
+        auto_add_edges=True,
+        GOS="dft",
+        gos_file_path=None,
+        dictionary=None,
+    ):
+        """Create an exspy EELS model, offline, with eels_autoid's GOS tables.
+
+        The same as :meth:`exspy.signals.EELSSpectrum.create_model`, except that
+        ``GOS="dft"`` without ``gos_file_path`` uses the GOS tables bundled
+        with eels_autoid (:func:`eels_autoid.gos.gosh_file`) instead of
+        downloading exspy's.
+
+        Parameters
+        ----------
+        low_loss, auto_background, auto_add_edges, dictionary
+            As in exspy.
+        GOS : {"dft", "dirac", "hydrogenic", "Hartree-Slater"}, default "dft"
+        gos_file_path : str, optional
+            A GOSH file; default: the bundled one when ``GOS="dft"``.
+
+        Returns
+        -------
+        exspy.models.EELSModel
+        """
+        if GOS == "dft" and gos_file_path is None and dictionary is None:
+            gos_file_path = _default_gos_file()
+        return super().create_model(
+            low_loss=low_loss,
+            auto_background=auto_background,
+            auto_add_edges=auto_add_edges,
+            GOS=GOS,
+            gos_file_path=gos_file_path,
+            dictionary=dictionary,
+        )
+
+
+class EELSAutoIDSpectrum(EELSAutoIDMixin, EELSSpectrum):
+    """EELS spectrum (or spectrum image) with automatic edge identification.
+
+    Saved files keep ``signal_type="EELS_autoid"``; colleagues without
+    eels_autoid get a plain signal. Before sharing, ``s.set_signal_type("EELS")``
+    makes it an exspy EELS spectrum for everyone.
+    """
+
+    _signal_type = "EELS_autoid"
+    _alias_signal_types = ["EELS_AutoID", "eels_autoid"]
+
+
+class LazyEELSAutoIDSpectrum(EELSAutoIDSpectrum, LazyEELSSpectrum):
+    """Lazy EELS spectrum (or spectrum image) with automatic edge identification."""
+
+    __doc__ += LAZYSIGNAL_DOC.replace("__BASECLASS__", "EELSAutoIDSpectrum")
