@@ -22,7 +22,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = [
+__all__ = [  # noqa: F822 (EDGES is provided by the module __getattr__)
     "ELEMENTS",
     "EDGES",
     "Edge",

@@ -51,7 +51,8 @@ def energy_axis(signal, *, what: str = "signal") -> EnergyAxis:
 
     if not isinstance(signal, BaseSignal):
         raise TypeError(
-            f"The {what} must be a HyperSpy signal (e.g. from hs.load), got {type(signal).__name__}."
+            f"The {what} must be a HyperSpy signal (e.g. from hs.load), "
+            f"got {type(signal).__name__}."
         )
     am = signal.axes_manager
     if am.signal_dimension != 1:

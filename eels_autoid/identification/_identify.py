@@ -176,8 +176,9 @@ def identify_edges(
 
     nav_ndim = data.ndim - 1
     darr = _as_dask(data)
-    kwargs = dict(net=net, axis=axis, n_out=len(ELEMENTS), batch_size=batch_size,
-                  member_spread=True)  # fmt: skip
+    kwargs = dict(
+        net=net, axis=axis, n_out=len(ELEMENTS), batch_size=batch_size, member_spread=True
+    )
     probs = da.map_blocks(
         _predict_block,
         darr,

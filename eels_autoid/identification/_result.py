@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..vocabulary import ELEMENTS, _FIRST_Z, element_index, observable_edges
+from ..vocabulary import _FIRST_Z, ELEMENTS, element_index, observable_edges
 
 __all__ = ["EdgeIdentification", "SummaryRow", "IdentificationSummary"]
 
@@ -34,9 +34,16 @@ class IdentificationSummary(list):
 
         table = PrettyTable(self.columns)
         for r in self:
-            table.add_row([r.element, "yes" if r.detected else "no", f"{r.max_probability:.3f}",
-                           f"{r.mean_probability:.3f}", f"{r.area_fraction:.3f}",
-                           r.edges_in_range])  # fmt: skip
+            table.add_row(
+                [
+                    r.element,
+                    "yes" if r.detected else "no",
+                    f"{r.max_probability:.3f}",
+                    f"{r.mean_probability:.3f}",
+                    f"{r.area_fraction:.3f}",
+                    r.edges_in_range,
+                ]
+            )
         table.align = "l"
         return table
 
@@ -52,9 +59,16 @@ class IdentificationSummary(list):
             writer = csv.writer(f)
             writer.writerow(self.columns)
             for r in self:
-                writer.writerow([r.element, "true" if r.detected else "false",
-                                 f"{r.max_probability:.4f}", f"{r.mean_probability:.4f}",
-                                 f"{r.area_fraction:.4f}", r.edges_in_range])  # fmt: skip
+                writer.writerow(
+                    [
+                        r.element,
+                        "true" if r.detected else "false",
+                        f"{r.max_probability:.4f}",
+                        f"{r.mean_probability:.4f}",
+                        f"{r.area_fraction:.4f}",
+                        r.edges_in_range,
+                    ]
+                )
 
 
 def _probability_signal(data, signal, title, quantity):
@@ -62,8 +76,14 @@ def _probability_signal(data, signal, title, quantity):
     from hyperspy.signals import LazySignal1D, Signal1D
 
     nav = [ax.get_axis_dictionary() for ax in signal.axes_manager._axes if ax.navigate]
-    element_axis = {"name": "Atomic number", "units": "", "offset": float(_FIRST_Z),
-                    "scale": 1.0, "size": len(ELEMENTS), "navigate": False}  # fmt: skip
+    element_axis = {
+        "name": "Atomic number",
+        "units": "",
+        "offset": float(_FIRST_Z),
+        "scale": 1.0,
+        "size": len(ELEMENTS),
+        "navigate": False,
+    }
     cls = Signal1D if isinstance(data, np.ndarray) else LazySignal1D
     out = cls(data, axes=[*nav, element_axis])
     out.metadata.General.title = title
@@ -98,8 +118,18 @@ class EdgeIdentification:
     model : IdentificationModel
     """
 
-    def __init__(self, probabilities, signal, thresholds, observable, min_area_fraction, model,
-                 energy_range, energy_shift=0.0, spread=None):  # fmt: skip
+    def __init__(
+        self,
+        probabilities,
+        signal,
+        thresholds,
+        observable,
+        min_area_fraction,
+        model,
+        energy_range,
+        energy_shift=0.0,
+        spread=None,
+    ):
         title = signal.metadata.get_item("General.title", "")
         self._signal = signal
         self._nav_shape = tuple(signal.axes_manager.navigation_shape)
@@ -139,8 +169,8 @@ class EdgeIdentification:
         import dask
 
         return tuple(
-            np.asarray(a) for a in dask.compute(flat.max(axis=0), flat.mean(axis=0),
-                                                above.mean(axis=0))  # fmt: skip
+            np.asarray(a)
+            for a in dask.compute(flat.max(axis=0), flat.mean(axis=0), above.mean(axis=0))
         )
 
     @property
@@ -153,8 +183,9 @@ class EdgeIdentification:
         """
         _, _, area = self._stats
         ok = (area >= self.min_area_fraction) & (area > 0)
-        return sorted(el for el, hit in zip(ELEMENTS, ok, strict=True)
-                      if hit and el in self.observable)  # fmt: skip
+        return sorted(
+            el for el, hit in zip(ELEMENTS, ok, strict=True) if hit and el in self.observable
+        )
 
     def area_fraction(self, element: str) -> float:
         """Fraction of pixels in which ``element`` is above its threshold."""
@@ -211,9 +242,17 @@ class EdgeIdentification:
         rows = []
         for el in self.observable:
             i = element_index(el)
-            rows.append(SummaryRow(el, el in detected, float(mx[i]), float(mean[i]),
-                                   float(area[i]), " ".join(edges.get(el, []))))  # fmt: skip
-        rows.sort(key=lambda r: (-r.max_probability, r.element))
+            rows.append(
+                SummaryRow(
+                    el,
+                    el in detected,
+                    float(mx[i]),
+                    float(mean[i]),
+                    float(area[i]),
+                    " ".join(edges.get(el, [])),
+                )
+            )
+        rows.sort(key=lambda r: (-r.max_probability, -r.mean_probability, r.element))
         return IdentificationSummary(rows)
 
     def _spectrum(self):

@@ -64,8 +64,15 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelCard:
-        known = {"name", "grid", "elements", "threshold", "element_thresholds", "members",
-                 "preprocessing_version"}  # fmt: skip
+        known = {
+            "name",
+            "grid",
+            "elements",
+            "threshold",
+            "element_thresholds",
+            "members",
+            "preprocessing_version",
+        }
         return cls(
             name=d.get("name", "unnamed"),
             grid=EnergyGrid.from_dict(d["grid"]) if "grid" in d else DEFAULT_GRID,

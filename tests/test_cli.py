@@ -1,0 +1,68 @@
+"""The eels-autoid command line."""
+
+import subprocess
+import sys
+
+import pytest
+
+from eels_autoid.cli import main
+
+
+def test_help_lists_the_commands(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for command in ("identify", "demo", "train", "evaluate"):
+        assert command in out
+
+
+def test_console_script_is_installed():
+    done = subprocess.run(
+        [sys.executable, "-m", "eels_autoid.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("eels_autoid ")
+
+
+def test_identify_writes_results(tmp_path, real_spectra_dir, tiny_model_path, capsys):
+    out = tmp_path / "out"
+    rc = main(
+        [
+            "identify",
+            str(real_spectra_dir / "FeCr_oxide_linescan_100.dm3"),
+            "--out",
+            str(out),
+            "--model",
+            str(tiny_model_path),
+            "--threshold",
+            "0.5",
+        ]
+    )
+    assert rc == 0
+    assert (out / "probabilities.hspy").is_file()
+    header = (out / "summary.csv").read_text().splitlines()[0]
+    assert (
+        header == "element,detected,max_probability,mean_probability,area_fraction,edges_in_range"
+    )
+    detected = (out / "elements.txt").read_text().split()
+    assert {p.stem.removeprefix("probability_") for p in out.glob("probability_*.png")} == set(
+        detected
+    )
+    assert "detected:" in capsys.readouterr().out
+
+
+def test_identify_reports_bad_input_clearly(tmp_path, capsys):
+    missing = tmp_path / "missing.dm4"
+    rc = main(["identify", str(missing), "--model", str(tmp_path / "x.keras")])
+    assert rc == 2
+    assert "missing.dm4" in capsys.readouterr().err
+
+
+def test_demo_says_what_is_missing(capsys, tmp_path):
+    import eels_autoid
+
+    if eels_autoid.bundled_models():
+        pytest.skip("a model is bundled: the demo runs")
+    assert main(["demo", "--out", str(tmp_path)]) == 1
+    assert "bundled trained model" in capsys.readouterr().err
