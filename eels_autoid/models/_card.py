@@ -140,6 +140,16 @@ class IdentificationModel:
                     f"its card's grid ({card.grid.size}, {N_CHANNELS})."
                 )
 
+    def __getstate__(self):
+        # Locks do not pickle (dask.distributed ships the model to workers).
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __repr__(self):
         return f"<IdentificationModel {self.card.name!r}, {len(self.networks)} network(s)>"
 

@@ -1,0 +1,87 @@
+"""Throughput and memory of identify_edges on spectrum images.
+
+Usage::
+
+    python benchmarks/bench_identify.py [--model PATH] [--shape 64 64 2048] [--lazy]
+
+Reports spectra per second (preprocessing and network, result computed; the
+model warmed up on the timed shape; median of 3 calls) and the peak resident
+memory. Without --model it uses the bundled default model, or, if none is
+bundled yet, a small untrained 1-D CNN (which measures the pipeline, not a
+real network).
+"""
+
+import argparse
+import resource
+import statistics
+import time
+
+import numpy as np
+
+
+def _fallback_model():
+    import keras
+
+    import eels_autoid
+    from eels_autoid.models import IdentificationModel, ModelCard
+
+    if eels_autoid.bundled_models():
+        return eels_autoid.load_model()
+    inp = keras.Input((3072, 2))
+    x = keras.layers.Conv1D(16, 16, strides=8, activation="relu")(inp)
+    x = keras.layers.Conv1D(32, 9, strides=4, activation="relu")(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    out = keras.layers.Dense(80, activation="sigmoid")(x)
+    print("no bundled model: timing a small untrained CNN")
+    return IdentificationModel([keras.Model(inp, out)], ModelCard(name="bench-cnn"))
+
+
+def _signal(shape, lazy):
+    import dask.array as da
+    import hyperspy.api as hs
+
+    *nav, n_e = shape
+    e = 300 + 0.5 * np.arange(n_e)
+    clean = (1e4 * (e / 300) ** -3 * (1 + 0.2 * (e > 532))).astype(np.float32)
+    if lazy:
+        rng = da.random.default_rng(0)
+        data = rng.poisson(clean, size=(*nav, n_e), chunks=(16, *nav[1:], n_e)).astype(np.float32)
+        s = hs.signals.Signal1D(data).as_lazy()
+        s.data = data
+    else:
+        data = np.random.default_rng(0).poisson(clean, size=(*nav, n_e)).astype(np.float32)
+        s = hs.signals.Signal1D(data)
+    ax = s.axes_manager.signal_axes[0]
+    ax.offset, ax.scale, ax.units = 300.0, 0.5, "eV"
+    return s
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model")
+    parser.add_argument("--shape", type=int, nargs="+", default=[64, 64, 2048])
+    parser.add_argument("--lazy", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    import eels_autoid
+
+    net = eels_autoid.load_model(args.model) if args.model else _fallback_model()
+    s = _signal(args.shape, args.lazy)
+    n = int(np.prod(args.shape[:-1]))
+    eels_autoid.identify_edges(s, model=net, show_progressbar=False, lazy_output=False)  # warm-up
+    times = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        r = eels_autoid.identify_edges(s, model=net, show_progressbar=False, lazy_output=False)
+        times.append(time.perf_counter() - t0)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    med = statistics.median(times)
+    print(f"model: {net.card.name}; spectra: {n} of {args.shape[-1]} channels; lazy: {args.lazy}")
+    print(f"identify_edges: median {med:.2f} s = {n / med:.0f} spectra/s (times {times})")
+    print(f"peak resident memory: {peak_mb:.0f} MB; data size: {s.data.nbytes / 2**20:.0f} MB")
+    print(f"detected: {r.elements}")
+
+
+if __name__ == "__main__":
+    main()
