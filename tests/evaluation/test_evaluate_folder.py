@@ -1,0 +1,75 @@
+"""evaluate_folder / the evaluate command on a few real files, with a tiny model."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from eels_autoid.evaluation import evaluate_folder, main  # noqa: E402
+from eels_autoid.models import build_model  # noqa: E402
+from eels_autoid.training import export_model  # noqa: E402
+from eels_autoid.vocabulary import observable_elements  # noqa: E402
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "real_spectra"
+FILES = ["MnO_coreloss.msa", "LSMO_STO_linescan.hspy", "Atlas_KBr_0-0460eV.hspy"]
+pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="needs ../shared/real_spectra")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    net = build_model(
+        "edgenet", stem_filters=8, widths=(8, 12), blocks=(1, 1), head_units=16, position_dim=4
+    )
+    return export_model(net, tmp_path_factory.mktemp("model"), "tiny", threshold=0.5)
+
+
+def test_evaluate_folder_counts_only_observable_non_carbon(tiny_model):
+    rep = evaluate_folder(REAL, model=tiny_model, files=FILES)
+    labels = json.loads((REAL / "labels.json").read_text())
+    assert rep["n_spectra"] == 3
+    # Positives counted = labelled elements observable in each window, carbon excluded.
+    expected = 0
+    for f in rep["files"]:
+        lo, hi = f["energy_range"]
+        obs = set(observable_elements(lo, hi))
+        expected += len([e for e in labels[f["file"]]["elements"] if e in obs and e != "C"])
+    m = rep["micro"]
+    assert m["tp"] + m["fn"] == expected
+    assert rep["per_pixel"]["n_spectra"] == 10  # the 10-pixel line scan
+    assert set(rep["by_group"]) == {"recent", "atlas"}
+    assert len(rep["threshold_sweep"]) == 19
+
+
+def test_evaluate_command_writes_tables(tiny_model, tmp_path, capsys):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(REAL / "MnO_coreloss.msa", folder)
+    labels = json.loads((REAL / "labels.json").read_text())
+    (folder / "labels.json").write_text(
+        json.dumps({"MnO_coreloss.msa": labels["MnO_coreloss.msa"]})
+    )
+    out = tmp_path / "out"
+    assert main(["evaluate", str(folder), "--model", str(tiny_model), "--out", str(out)]) == 0
+    assert "Micro" in capsys.readouterr().out
+    res = json.loads((out / "results.json").read_text())
+    assert res["n_spectra"] == 1
+    for name in ("summary.txt", "per_element.csv", "threshold_sweep.csv", "reliability.csv",
+                 "per_file.csv"):  # fmt: skip
+        assert (out / name).is_file()
+    assert main(["evaluate", str(tmp_path / "nothing")]) == 1
+
+
+def test_evaluate_test_set_file(tiny_model, tmp_path):
+    rng = np.random.default_rng(0)
+    x = np.zeros((6, 3072, 2), dtype=np.float32)
+    x[:, 100:900, 0] = rng.normal(size=(6, 800))
+    x[:, 100:900, 1] = 1
+    y = np.zeros((6, 80), dtype=np.float32)
+    y[:, 6] = 1
+    np.savez(tmp_path / "test.npz", x=x, y=y)
+    assert main(["evaluate", str(tmp_path / "test.npz"), "--model", str(tiny_model)]) == 0
