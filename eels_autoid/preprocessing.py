@@ -38,6 +38,7 @@ __all__ = [
 # Bump when the input representation changes: model cards record it.
 PREPROCESSING_VERSION = 1
 N_CHANNELS = 2
+_STAT_SAMPLES = 256
 
 
 @functools.lru_cache(maxsize=32)
@@ -145,32 +146,50 @@ def normalise(density, mask):
     """
     density = np.asarray(density, dtype=np.float64)
     mask = np.asarray(mask, dtype=bool)
+    out = np.zeros(density.shape, dtype=np.float32)
     if mask.ndim == 1:
-        # One mask for the batch (the usual case): plain medians over its columns.
-        cols = density[:, mask]
-        if cols.shape[1] >= 2:
-            sigma = 1.4826 * np.median(np.abs(np.diff(cols, axis=-1)), axis=-1) / np.sqrt(2)
-            level = np.median(np.abs(cols), axis=-1)
-        else:
-            sigma = level = np.zeros(len(density))
-        mask = np.broadcast_to(mask, density.shape)
-    else:
-        mask = np.broadcast_to(mask, density.shape)
-        masked = np.where(mask, density, np.nan)
-        # Robust noise: median absolute difference of neighbouring measured
-        # channels (Gaussian-consistent, divided by sqrt 2 for a difference).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            sigma = 1.4826 * np.nanmedian(np.abs(np.diff(masked, axis=-1)), axis=-1) / np.sqrt(2)
-            level = np.nanmedian(np.abs(masked), axis=-1)
-    # Noise-free or locally flat data: fall back on a small fraction of the level.
-    sigma = np.where(np.isfinite(sigma) & (sigma > 1e-6 * level), sigma, 1e-6 * level)
-    sigma = np.where(np.isfinite(sigma) & (sigma > 0), sigma, 1.0)
-    y = np.arcsinh(np.where(mask, density, 0.0) / sigma[:, None])
+        # One mask for the batch (the usual case): work on its columns only.
+        out[:, mask] = _normalise_columns(density[:, mask])
+        return out
+    mask = np.broadcast_to(mask, density.shape)
+    masked = np.where(mask, density, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+        sigma = _robust_noise(masked, np.nanmedian)
+        level = np.nanmedian(np.abs(masked), axis=-1)
+    y = np.arcsinh(np.where(mask, density, 0.0) / _usable(sigma, level)[:, None])
     count = mask.sum(axis=-1)
     mean = np.where(count > 0, (y * mask).sum(axis=-1) / np.maximum(count, 1), 0.0)
-    y = np.where(mask, y - mean[:, None], 0.0)
-    return y.astype(np.float32)
+    out[:] = np.where(mask, y - mean[:, None], 0.0)
+    return out
+
+
+def _normalise_columns(cols):
+    """Normalised values of the measured columns (n, k) of one shared mask."""
+    if cols.shape[1] >= 2:
+        # Robust statistics need no more than a few hundred samples per spectrum.
+        step = max(1, cols.shape[1] // _STAT_SAMPLES)
+        diffs = cols[:, 1::step] - cols[:, :-1:step][:, : cols[:, 1::step].shape[1]]
+        sigma = 1.4826 * np.median(np.abs(diffs), axis=-1) / np.sqrt(2)
+        level = np.median(np.abs(cols[:, ::step]), axis=-1)
+    else:
+        sigma = level = np.zeros(len(cols))
+    y = np.arcsinh(cols / _usable(sigma, level)[:, None])
+    if y.shape[1]:
+        y -= y.mean(axis=-1, keepdims=True)
+    return y
+
+
+def _robust_noise(values, median):
+    """Channel noise: median absolute difference of neighbouring channels,
+    Gaussian-consistent (1.4826) and divided by sqrt 2 for a difference."""
+    return 1.4826 * median(np.abs(np.diff(values, axis=-1)), axis=-1) / np.sqrt(2)
+
+
+def _usable(sigma, level):
+    """Noise-free or locally flat data fall back on a small fraction of the level."""
+    sigma = np.where(np.isfinite(sigma) & (sigma > 1e-6 * level), sigma, 1e-6 * level)
+    return np.where(np.isfinite(sigma) & (sigma > 0), sigma, 1.0)
 
 
 def model_input(spectra, offset: float, scale: float, grid: EnergyGrid = DEFAULT_GRID):
@@ -199,10 +218,23 @@ def model_input(spectra, offset: float, scale: float, grid: EnergyGrid = DEFAULT
     finite = np.isfinite(x)
     all_finite = bool(finite.all())
     x = np.where(finite, x, 0.0) if not all_finite else x
+    out = np.zeros((x.shape[0], grid.size, N_CHANNELS), dtype=np.float32)
+    if all_finite:
+        # Resample only the measured columns: the rest of the input is zero.
+        valid = measured_mask(offset, scale, x.shape[1], grid)
+        cols = np.asarray(x @ _measured_columns(offset, scale, x.shape[1], grid))
+        out[:, valid, 0] = _normalise_columns(cols.astype(np.float64, copy=False))
+        out[:, valid, 1] = 1.0
+        return out
     w, _ = resampling_matrix(offset, scale, x.shape[1], grid)
     density = np.asarray(x.astype(np.float64, copy=False) @ w)
-    mask = measured_mask(offset, scale, x.shape[1], grid, finite=None if all_finite else finite)
-    out = np.empty((x.shape[0], grid.size, N_CHANNELS), dtype=np.float32)
+    mask = measured_mask(offset, scale, x.shape[1], grid, finite=finite)
     out[..., 0] = normalise(density, mask)
-    out[..., 1] = np.broadcast_to(mask, density.shape)
+    out[..., 1] = mask
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _measured_columns(offset, scale, size, grid):
+    w, _ = resampling_matrix(offset, scale, size, grid)
+    return w[:, measured_mask(offset, scale, size, grid)].tocsr()
