@@ -29,8 +29,10 @@ _LAZY = {
     "load_model": "eels_autoid.models",
     "bundled_models": "eels_autoid.models",
 }
-_SUBMODULES = {"gos", "simulate", "models", "signals", "identification", "preprocessing",
-               "vocabulary", "energy_grid", "components", "training", "evaluation"}  # fmt: skip
+_SUBMODULES = {
+    "gos", "simulate", "models", "signals", "identification", "preprocessing", "vocabulary",
+    "energy_grid", "components", "training", "evaluation", "denoise",
+}  # fmt: skip
 
 __all__ = ["ELEMENTS", "__version__", *_LAZY]
 

@@ -89,6 +89,27 @@ class EELSAutoIDMixin:
 
     identify_edges.__doc__ %= IDENTIFY_PARAMETERS
 
+    def denoise_autoencoder(self, **kwargs):
+        """Denoise this spectrum image with an autoencoder trained on it (RapidEELS).
+
+        Takes the keyword arguments of :func:`eels_autoid.denoise.autoencoder`
+        (``block``, ``latent_dimension``, ``signal_range``, ``epochs``,
+        ``seed``, ``targets``, ``compare_pca`` ...). The signal is not modified.
+
+        Returns
+        -------
+        eels_autoid.denoise.AutoencoderResult
+            ``.denoised`` (a new signal of this class), ``.latent`` maps and
+            the trained Keras ``.model``.
+
+        See Also
+        --------
+        eels_autoid.denoise.autoencoder, eels_autoid.denoise.classify_latent
+        """
+        from ..denoise import autoencoder
+
+        return autoencoder(self, **kwargs)
+
     def create_model(
         self,
         low_loss=None,
