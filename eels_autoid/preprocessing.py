@@ -20,7 +20,6 @@ The input has two channels on the model's :class:`~eels_autoid.energy_grid.Energ
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 import scipy.sparse
@@ -151,16 +150,11 @@ def normalise(density, mask):
         # One mask for the batch (the usual case): work on its columns only.
         out[:, mask] = _normalise_columns(density[:, mask])
         return out
+    # Masks that differ between spectra (NaN or inf channels): one spectrum at
+    # a time, with exactly the statistics of the shared-mask path.
     mask = np.broadcast_to(mask, density.shape)
-    masked = np.where(mask, density, np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
-        sigma = _robust_noise(masked, np.nanmedian)
-        level = np.nanmedian(np.abs(masked), axis=-1)
-    y = np.arcsinh(np.where(mask, density, 0.0) / _usable(sigma, level)[:, None])
-    count = mask.sum(axis=-1)
-    mean = np.where(count > 0, (y * mask).sum(axis=-1) / np.maximum(count, 1), 0.0)
-    out[:] = np.where(mask, y - mean[:, None], 0.0)
+    for i in range(len(density)):
+        out[i, mask[i]] = _normalise_columns(density[i, mask[i]][None, :])[0]
     return out
 
 
@@ -178,12 +172,6 @@ def _normalise_columns(cols):
     if y.shape[1]:
         y -= y.mean(axis=-1, keepdims=True)
     return y
-
-
-def _robust_noise(values, median):
-    """Channel noise: median absolute difference of neighbouring channels,
-    Gaussian-consistent (1.4826) and divided by sqrt 2 for a difference."""
-    return 1.4826 * median(np.abs(np.diff(values, axis=-1)), axis=-1) / np.sqrt(2)
 
 
 def _usable(sigma, level):

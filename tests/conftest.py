@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -61,13 +60,3 @@ def tiny_model(tiny_model_path):
     from eels_autoid import load_model
 
     return load_model(tiny_model_path)
-
-
-def make_spectrum(offset=300.0, scale=1.0, size=1024, nav_shape=(), seed=0, edges=(532.0,)):
-    """Poisson spectra: a power-law background with step edges (counts per channel)."""
-    rng = np.random.default_rng(seed)
-    e = offset + scale * np.arange(size)
-    clean = 1e4 * scale * (e / offset) ** -3
-    for onset in edges:
-        clean = clean + 0.3 * 1e4 * scale * (e >= onset) * (np.maximum(e, onset) / offset) ** -3
-    return rng.poisson(np.broadcast_to(clean, (*nav_shape, size))).astype(np.float32)

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import make_spectrum
+from autoid_testing import make_spectrum
 
 import eels_autoid
 from eels_autoid import ELEMENTS, identify_edges

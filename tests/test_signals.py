@@ -86,3 +86,19 @@ def test_extension_yaml_ships_inside_the_package():
 
     spec = yaml.safe_load(yaml_path.read_text())
     assert "EELS" not in {v["signal_type"] for v in spec["signals"].values()}
+
+
+def test_create_model_uses_the_bundled_gos_tables_offline():
+    from pathlib import Path
+
+    from eels_autoid.gos import gosh_file
+
+    s = _spectrum(nav=(), size=600)
+    s.axes_manager.signal_axes[0].offset = 600.0  # 600..900 eV: Fe L2,3
+    s.set_signal_type("EELS_autoid")
+    s.set_microscope_parameters(beam_energy=200, collection_angle=20, convergence_angle=5)
+    s.add_elements(("Fe",))
+    m = s.create_model()
+    edge = m["Fe_L3"]
+    assert Path(edge.GOS.gos_file_path) == Path(gosh_file())
+    assert edge.function(np.array([750.0]))[0] > 0

@@ -1,0 +1,55 @@
+"""What a label means: present and detectable.
+
+An element is labelled when (1) it is in the composition, (2) one of its
+identification edges is observable in the recorded window, as decided by
+:func:`eels_autoid.vocabulary.observable_edges`, and (3) in that edge's ratio
+window ``[onset, onset + ratio_width]`` (recorded axis, channels inside the
+window) its noiseless counts exceed 3 standard deviations of the Poisson
+noise of everything else there: ``S > 3 sqrt(B)``, with ``B`` the background,
+the low loss and the other elements' edges, all after plural scattering,
+the PSF and binning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..vocabulary import ELEMENTS
+
+DETECTION_SIGMA = 3.0
+
+
+def is_detectable(signal, other):
+    """The detectability rule: ``signal > 3 sqrt(other)`` (counts, noiseless)."""
+    signal = np.asarray(signal, dtype=float)
+    return signal > DETECTION_SIGMA * np.sqrt(np.maximum(np.asarray(other, dtype=float), 0.0))
+
+
+def multi_hot(element_lists):
+    """(n, 80) uint8 multi-hot array in :data:`~eels_autoid.ELEMENTS` order."""
+    out = np.zeros((len(element_lists), len(ELEMENTS)), dtype=np.uint8)
+    for i, els in enumerate(element_lists):
+        for el in els:
+            out[i, ELEMENTS.index(el)] = 1
+    return out
+
+
+def labels(signal):
+    """The (n, 80) multi-hot labels of a simulated signal, in ``ELEMENTS`` order.
+
+    Parameters
+    ----------
+    signal : exspy.signals.EELSSpectrum
+        From :func:`~eels_autoid.simulate.spectra` or
+        :func:`~eels_autoid.simulate.spectrum_image`; ``n`` is the navigation
+        size (C order). Rows may be empty (negatives).
+    """
+    try:
+        y = signal.metadata.Simulation.labels
+    except AttributeError:
+        raise ValueError(
+            "This signal carries no simulation truth (metadata.Simulation.labels): "
+            "labels() only reads signals made by eels_autoid.simulate."
+        ) from None
+    y = np.asarray(y, dtype=np.uint8)
+    return y.reshape(-1, len(ELEMENTS))

@@ -1,0 +1,240 @@
+"""Every drawn simulation parameter and its default range, in one place.
+
+A range ``(lo, hi)`` is drawn per spectrum (uniformly, or log-uniformly where
+:data:`LOG_UNIFORM` says so); a scalar fixes the value. Any of them can be
+overridden by keyword in :func:`eels_autoid.simulate.spectra`,
+:func:`~eels_autoid.simulate.training_batches` and the dataset writer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve_parameters"]
+
+
+@dataclass(frozen=True)
+class SimulationParameters:
+    """Default ranges of the forward model (see ``docs/simulate.rst``).
+
+    Attributes
+    ----------
+    beam_energy : tuple of float
+        Beam energies (kV) to choose from: snapped to the cross-section bank's grid.
+    collection_angle : (float, float)
+        Collection semi-angle (mrad), log-uniform.
+    convergence_angle : (float, float)
+        Convergence semi-angle (mrad), log-uniform.
+
+    dispersion : (float, float)
+        eV per channel, log-uniform (0.01..10).
+    channels : (int, int)
+        Number of channels, log-uniform; the window is cut at ``max_energy``.
+    window_start_mode : (float, float, float)
+        Probabilities that the window starts below 0 eV (zero-loss peak in),
+        between 20 and 75 eV, or at or above 75 eV.
+    start_below_zero, start_low, start_core : (float, float)
+        The start ranges (eV) of those three modes.
+    max_energy : float
+        No window ends above this energy (eV).
+    instrument_shift : (float, float)
+        Offset of the recorded energy axis from the true one (eV).
+    scale_error : (float, float)
+        Relative contraction or expansion of the recorded energy scale.
+
+    n_elements : (int, int)
+        Number of elements in the composition (inclusive).
+    material_bias : float
+        Probability that the composition is an oxide, nitride or carbide.
+    negative_fraction : float
+        Fraction of spectra drawn with no element observable in the window.
+    edge_ratio : (float, float)
+        Edge-to-background ratio of the main edge (vocabulary definition), log-uniform.
+    chemical_shift : (float, float)
+        Shift of all edges of an element (eV).
+
+    fs_peaks : (int, int)
+        Number of Gaussian peaks per edge.
+    fs_span : (float, float)
+        Energy range above the onset that holds them (eV).
+    atomic_diameter : (float, float)
+        Monolayer thickness in the Seah-Dench mean free path (pm).
+    white_line : (float, float)
+        Height of the first peak over the edge amplitude (uniform), for
+        edges with white lines (3d/4d L2,3, lanthanide M4,5).
+    fs_amplitude : (float, float)
+        Height of the other peaks relative to the edge amplitude.
+
+    zlp_fwhm : (float, float)
+        Zero-loss peak FWHM (eV), log-uniform.
+    zlp_lorentz_fraction : (float, float)
+        Lorentzian fraction of the pseudo-Voigt zero-loss peak (0 = Gaussian).
+    plasmon_energy : (float, float)
+        Bulk plasmon energy (eV).
+    oxide_plasmon_energy : (float, float)
+        Bulk plasmon energy (eV) of compositions with oxygen.
+    plasmon_width : (float, float)
+        Drude damping (eV).
+    second_plasmon_probability : float
+        Probability of a second (or surface) plasmon.
+    second_plasmon_weight : (float, float)
+        Its share of the single-scattering low-loss intensity.
+    thickness : (float, float)
+        t/lambda, the Poisson parameter of plural scattering.
+    max_plasmons : int
+        Highest order of plural scattering kept.
+    plasmon_to_background : (float, float)
+        Single-plasmon peak over the background at its reference energy,
+        log-uniform (visible only in windows that reach low losses).
+
+    background_exponent : (float, float)
+        r in A (E / E_start)^-r.
+    background_level : (float, float)
+        A: counts per channel at the window start, log-uniform.
+    background_floor : float
+        E_start is never below this energy (eV): the power law is held there
+        and fades out towards 0 eV, where the low loss takes over.
+
+    psf_gaussian_fwhm : (float, float)
+        eV.
+    psf_lorentzian_hwhm : (float, float)
+        eV.
+    gain_noise : (float, float)
+        Relative amplitude of the fixed-pattern gain variation.
+    readout_noise : (float, float)
+        Gaussian readout noise (counts per channel).
+    dark_error : (float, float)
+        Residual of the dark subtraction, in units of the readout noise.
+    spike_probability, dead_channel_probability, hot_channel_probability : float
+        Per-spectrum probabilities of cosmic-ray spikes, dead and hot channels.
+
+    fine_points : int
+        Points of the fine simulation grid of each spectrum.
+    extension : float
+        How far below the window the fine grid reaches (eV), so that plural
+        scattering from below the window is included.
+    """
+
+    # microscope
+    beam_energy: tuple = (60.0, 80.0, 100.0, 120.0, 200.0, 300.0)
+    collection_angle: tuple = (1.0, 100.0)
+    convergence_angle: tuple = (1.0, 20.0)
+    # acquisition window
+    dispersion: tuple = (0.01, 10.0)
+    channels: tuple = (128, 4096)
+    window_start_mode: tuple = (0.1, 0.15, 0.75)
+    start_below_zero: tuple = (-30.0, -1.0)
+    start_low: tuple = (20.0, 75.0)
+    start_core: tuple = (75.0, 2900.0)
+    max_energy: float = 3300.0
+    instrument_shift: tuple = (-15.0, 15.0)
+    scale_error: tuple = (-0.02, 0.02)
+    # sample
+    n_elements: tuple = (1, 6)
+    material_bias: float = 0.5
+    negative_fraction: float = 0.05
+    edge_ratio: tuple = (0.02, 5.0)
+    chemical_shift: tuple = (-5.0, 5.0)
+    # fine structure
+    fs_peaks: tuple = (10, 25)
+    fs_span: tuple = (50.0, 100.0)
+    atomic_diameter: tuple = (25.0, 250.0)
+    white_line: tuple = (1.0, 10.0)
+    fs_amplitude: tuple = (0.05, 0.6)
+    # low loss
+    zlp_fwhm: tuple = (0.05, 2.0)
+    zlp_lorentz_fraction: tuple = (0.0, 0.5)
+    plasmon_energy: tuple = (5.0, 35.0)
+    oxide_plasmon_energy: tuple = (22.0, 30.0)
+    plasmon_width: tuple = (2.0, 12.0)
+    second_plasmon_probability: float = 0.3
+    second_plasmon_weight: tuple = (0.05, 0.4)
+    thickness: tuple = (0.1, 1.5)
+    max_plasmons: int = 5
+    plasmon_to_background: tuple = (2.0, 60.0)
+    # background
+    background_exponent: tuple = (2.0, 5.0)
+    background_level: tuple = (1e2, 1e7)
+    background_floor: float = 40.0
+    # detector
+    psf_gaussian_fwhm: tuple = (0.1, 1.6)
+    psf_lorentzian_hwhm: tuple = (0.1, 0.6)
+    gain_noise: tuple = (0.0, 0.02)
+    readout_noise: tuple = (0.0, 10.0)
+    dark_error: tuple = (-2.0, 2.0)
+    spike_probability: float = 0.05
+    dead_channel_probability: float = 0.03
+    hot_channel_probability: float = 0.03
+    # numerics
+    fine_points: int = 2048
+    extension: float = 150.0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def replace(self, **overrides) -> SimulationParameters:
+        """A copy with some parameters replaced (unknown names raise)."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise TypeError(
+                f"Unknown simulation parameter(s): {', '.join(sorted(unknown))}. "
+                f"Known: {', '.join(sorted(names - {'extra'}))}."
+            )
+        return dataclasses.replace(self, **overrides)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d.pop("extra")
+        return d
+
+
+DEFAULT_PARAMETERS = SimulationParameters()
+
+# Parameters spanning decades are drawn log-uniformly.
+LOG_UNIFORM = frozenset(
+    {
+        "collection_angle",
+        "convergence_angle",
+        "dispersion",
+        "channels",
+        "edge_ratio",
+        "zlp_fwhm",
+        "plasmon_to_background",
+        "background_level",
+    }
+)
+
+
+def resolve_parameters(parameters=None, **overrides) -> SimulationParameters:
+    """Defaults, updated by a :class:`SimulationParameters` and/or keywords."""
+    base = parameters if parameters is not None else DEFAULT_PARAMETERS
+    return base.replace(**overrides) if overrides else base
+
+
+def draw(rng, name, params, n, dtype=float):
+    """Draw ``n`` values of the parameter ``name`` (a scalar is repeated).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    name : str
+    params : SimulationParameters
+    n : int
+    """
+    value = getattr(params, name)
+    if np.isscalar(value):
+        return np.full(n, value, dtype=dtype)
+    lo, hi = float(value[0]), float(value[-1])
+    if lo == hi:
+        return np.full(n, lo, dtype=dtype)
+    if name in LOG_UNIFORM:
+        out = np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+    else:
+        out = rng.uniform(lo, hi, n)
+    if dtype is int:
+        # Integer ranges are inclusive.
+        out = np.floor(out if name in LOG_UNIFORM else rng.uniform(lo, hi + 1, n))
+        out = np.clip(out, lo, hi).astype(int)
+    return out

@@ -1,0 +1,13 @@
+"""Small test helpers shared by the top-level tests (imported by name)."""
+
+import numpy as np
+
+
+def make_spectrum(offset=300.0, scale=1.0, size=1024, nav_shape=(), seed=0, edges=(532.0,)):
+    """Poisson spectra: a power-law background with step edges (counts per channel)."""
+    rng = np.random.default_rng(seed)
+    e = offset + scale * np.arange(size)
+    clean = 1e4 * scale * (e / offset) ** -3
+    for onset in edges:
+        clean = clean + 0.3 * 1e4 * scale * (e >= onset) * (np.maximum(e, onset) / offset) ** -3
+    return rng.poisson(np.broadcast_to(clean, (*nav_shape, size))).astype(np.float32)

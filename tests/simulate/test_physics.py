@@ -1,0 +1,144 @@
+"""Edge ratio, Poisson statistics, count conservation, fine-structure windows, seeds."""
+
+import numpy as np
+import pytest
+
+from eels_autoid.simulate import simulate_batch
+from eels_autoid.simulate._edges import FS_STEP, fine_structure_templates
+from eels_autoid.simulate._lowloss import plural_scattering, response_ft
+from eels_autoid.simulate._parameters import DEFAULT_PARAMETERS
+from eels_autoid.vocabulary import edge_to_background_ratio
+
+from .conftest import recorded_axis
+
+
+def test_drawn_ratio_is_measured_on_noiseless_spectrum(bank):
+    sim = simulate_batch(40, seed=21, bank=bank, noise=False, components=True)
+    t = sim["truth"]
+    checked = 0
+    for i in range(40):
+        if np.isnan(t["edge_ratio"][i]):
+            continue
+        e = recorded_axis(sim, i)
+        n = len(e)
+        measured = edge_to_background_ratio(
+            e,
+            sim["components"]["main_edge"][i, :n],
+            sim["components"]["background"][i, :n],
+            t["main_onset"][i],
+            t["main_width"][i],
+        )
+        assert measured == pytest.approx(t["edge_ratio"][i], rel=1e-6)
+        checked += 1
+    assert checked >= 30
+
+
+def test_poisson_variance_equals_mean_on_flat_region(bank, quiet):
+    kw = dict(
+        seed=4,
+        elements=["B"],
+        bank=bank,
+        background_exponent=(0.0, 0.0),
+        background_level=(400.0, 400.0),
+        thickness=(0.0, 0.0),
+        edge_ratio=(0.02, 0.02),
+        start_core=(1000.0, 1000.0),
+        window_start_mode=(0, 0, 1),
+        dispersion=(1.0, 1.0),
+        channels=(1024, 1024),
+        **quiet,
+    )
+    noisy = simulate_batch(8, **kw)
+    mean = simulate_batch(8, noise=False, **kw)["counts"]
+    assert np.array_equal(noisy["offset"], simulate_batch(8, noise=False, **kw)["offset"])
+    flat = mean[:, 100:900]
+    assert flat.std() / flat.mean() < 0.01  # the region is flat
+    resid = (noisy["counts"][:, 100:900] - flat).ravel()
+    assert resid.var() == pytest.approx(flat.mean(), rel=0.05)
+    assert abs(resid.mean()) < 3 * np.sqrt(flat.mean() / resid.size)
+
+
+def test_poisson_counts_are_integers_without_detector_effects(bank, quiet):
+    sim = simulate_batch(4, seed=9, bank=bank, background_level=(20.0, 20.0), **quiet)
+    c = sim["counts"]
+    assert np.array_equal(c, np.round(c)) and c.min() >= 0
+
+
+def test_plural_scattering_conserves_counts():
+    rng = np.random.default_rng(0)
+    n, L = 16, 1024
+    step = rng.uniform(0.05, 1.5, n)
+    low = {
+        "zlp_fwhm": rng.uniform(0.05, 2, n),
+        "zlp_lorentz_fraction": rng.uniform(0, 0.5, n),
+        "plasmon_energy": rng.uniform(5, 35, n),
+        "plasmon_width": rng.uniform(2, 12, n),
+        "second_energy": rng.uniform(5, 35, n),
+        "second_width": rng.uniform(2, 12, n),
+        "second_weight": rng.uniform(0, 0.4, n),
+        "thickness": rng.uniform(0.1, 1.5, n),
+    }
+    det = {
+        "psf_gaussian_fwhm": rng.uniform(0.1, 1.6, n),
+        "psf_lorentzian_hwhm": rng.uniform(0.1, 0.6, n),
+    }
+    k_hat = response_ft(step, L, low, det, 5)
+    ssd = rng.uniform(0, 1, (n, L)) * np.linspace(3, 1, L)
+    ssd[:, -50:] += 50.0  # mass near the top end must not be lost
+    out = plural_scattering(ssd, k_hat)
+    assert out.shape == (n, 2 * L)
+    np.testing.assert_allclose(out.sum(1), ssd.sum(1), rtol=1e-9)
+    # ... and some of it is really moved beyond the cropped grid.
+    assert np.all(out[:, L:].sum(1) > 1.0)
+
+
+def test_fine_structure_stays_in_its_window():
+    rng = np.random.default_rng(1)
+    white = np.arange(64) % 2 == 0
+    t, span = fine_structure_templates(rng, 64, DEFAULT_PARAMETERS, white)
+    x = np.arange(t.shape[1]) * FS_STEP
+    assert np.all(t[:, 0] == 0)
+    for k in range(64):
+        assert np.all(t[k, x >= span[k]] == 0)
+        assert np.abs(t[k, x < span[k]]).max() > 0
+    # White lines reach up to 10x the edge amplitude; never negative cross-sections.
+    assert 1.0 < t[white].max() <= 10.0
+    assert t.min() >= -0.8
+
+
+def test_fine_structure_in_simulator_only_near_onsets(bank, quiet):
+    from eels_autoid.vocabulary import subshell_onsets
+
+    kw = dict(
+        seed=6, elements=["Ti"], bank=bank, noise=False, components=True,
+        chemical_shift=(0.0, 0.0), start_core=(300.0, 300.0), window_start_mode=(0, 0, 1),
+        dispersion=(0.5, 0.5), channels=(1600, 1600), instrument_shift=(0.0, 0.0),
+        scale_error=(0.0, 0.0), **quiet,
+    )  # fmt: skip
+    with_fs = simulate_batch(1, **kw)["components"]
+    without = simulate_batch(1, fs_amplitude=(0.0, 0.0), white_line=(0.0, 0.0), **kw)["components"]
+    e = with_fs["fine_energy"][0]
+    # Unit-scale edges: the edge scale itself changes with the fine structure.
+    diff = np.abs(with_fs["fine_edges_unit"][0] - without["fine_edges_unit"][0]) > 0
+    onsets = [v for k, v in subshell_onsets("Ti").items() if k in ("L3", "L2")]
+    allowed = np.any([(e >= o) & (e <= o + 100.0) for o in onsets], axis=0)
+    assert diff.any()
+    assert not np.any(diff & ~allowed)
+
+
+def test_same_seed_same_spectra(bank):
+    a = simulate_batch(16, seed=123, bank=bank)
+    b = simulate_batch(16, seed=123, bank=bank)
+    c = simulate_batch(16, seed=124, bank=bank)
+    assert np.array_equal(a["counts"], b["counts"]) and np.array_equal(a["labels"], b["labels"])
+    assert not np.array_equal(a["offset"], c["offset"])
+
+
+def test_windows_span_the_issue_ranges(bank):
+    sim = simulate_batch(400, seed=8, bank=bank)
+    d = sim["scale"]
+    assert d.min() < 0.03 and d.max() > 4
+    assert np.any(sim["offset"] < 0) and np.any((sim["offset"] > 20) & (sim["offset"] < 75))
+    assert np.all(sim["offset"] + d * (sim["size"] - 1) <= DEFAULT_PARAMETERS.max_energy + 1e-6)
+    # Dark-subtracted data go negative somewhere.
+    assert (sim["counts"] < 0).any()
