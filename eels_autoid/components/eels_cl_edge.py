@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from exspy._misc.eels.gosh_gos import GoshGOS
 from exspy.components import EELSCLEdge
-from exspy.components.eels_cl_edge import FSet
-from hyperspy.component import Component
 
 __all__ = ["AutoIDEELSCLEdge", "VocabularyGoshGOS"]
 
@@ -82,48 +80,25 @@ class AutoIDEELSCLEdge(EELSCLEdge):
     2472.0
     """
 
+    # A subshell that exspy's database and the bundled file both hold: exspy's
+    # own constructor builds the component around it, then its GOS reader is
+    # replaced by one that knows the requested subshell. exspy is not patched.
+    _SCAFFOLD = "O_K"
+
     def __init__(self, element_subshell, GOS="dft", gos_file_path=None):
         if GOS not in ("dft", "gosh", "eels_autoid"):
             raise ValueError("AutoIDEELSCLEdge only uses GOSH tables (GOS='dft').")
-        # Mirrors EELSCLEdge.__init__ with the GOS reader swapped for one that
-        # takes its onsets from eels_autoid's edge table.
-        self.fine_structure_components = FSet(component=self)
-        Component.__init__(
-            self,
-            ["intensity", "fine_structure_coeff", "effective_angle", "onset_energy"],
-            linear_parameter_list=["intensity"],
-        )
-        if isinstance(element_subshell, dict):
-            self.element = element_subshell["element"]
-            self.subshell = element_subshell["subshell"]
-        else:
-            self.element, self.subshell = element_subshell.split("_")
-        self.name = "_".join([self.element, self.subshell])
-        self.energy_scale = None
-        self.effective_angle.free = False
-        self.fine_structure_active = False
-        self.fine_structure_width = 30.0
-        self.fine_structure_coeff.ext_force_positive = False
-        self.GOS = VocabularyGoshGOS(element_subshell, gos_file_path=gos_file_path)
-        self.onset_energy.value = self.GOS.onset_energy
-        self.onset_energy.free = False
-        self._position = self.onset_energy
-        self.free_onset_energy = False
-        self.intensity.grad = self.grad_intensity
-        self.intensity.value = 1
-        self.intensity.bmin = 0.0
-        self.intensity.bmax = None
+        if gos_file_path is None:
+            from eels_autoid.gos import gosh_file
 
-        self._whitelist["GOS"] = ("init", "dft")
-        self._whitelist["element_subshell"] = ("init", self.GOS.as_dictionary(True))
-        self._whitelist["fine_structure_active"] = None
-        self._whitelist["fine_structure_width"] = None
-        self._whitelist["fine_structure_smoothing"] = None
-        self._whitelist["fine_structure_spline_onset"] = None
-        self._whitelist["fine_structure_spline_active"] = None
-        self._whitelist["_fine_structure_coeff_free"] = None
-        self.effective_angle.events.value_changed.connect(self._integrate_GOS, [])
-        self.onset_energy.events.value_changed.connect(self._integrate_GOS, [])
-        self.onset_energy.events.value_changed.connect(self._calculate_knots, [])
-        self._fine_structure_spline_onset = 0
-        self.events.active_changed.connect(self._set_active_fine_structure_components)
+            gos_file_path = gosh_file()
+        gos = VocabularyGoshGOS(element_subshell, gos_file_path=gos_file_path)  # validates
+        super().__init__(self._SCAFFOLD, GOS="dft", gos_file_path=str(gos_file_path))
+        self.element, self.subshell = gos.element, gos.subshell
+        self.name = f"{self.element}_{self.subshell}"
+        self.GOS = gos
+        # No integration yet: it needs the microscope parameters of a model.
+        with self.onset_energy.events.value_changed.suppress():
+            self.onset_energy.value = gos.onset_energy
+        self._calculate_knots()  # the fine-structure spline starts at the new onset
+        self._whitelist["element_subshell"] = ("init", gos.as_dictionary(True))

@@ -126,12 +126,21 @@ def build(workdir, elements=None, workers=2, output=None, log=print):
     if workers > 1:
         import multiprocessing as mp
 
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = "1"
-        ctx = mp.get_context("spawn")
-        with ctx.Pool(workers) as pool:
-            for _ in pool.imap_unordered(_worker, [(e, str(workdir)) for e in order]):
-                pass
+        # one BLAS thread per worker (read by the spawned interpreters at start-up)
+        threads = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+        saved = {var: os.environ.get(var) for var in threads}
+        os.environ.update({var: "1" for var in threads})
+        try:
+            ctx = mp.get_context("spawn")
+            with ctx.Pool(workers) as pool:
+                for _ in pool.imap_unordered(_worker, [(e, str(workdir)) for e in order]):
+                    pass
+        finally:
+            for var, value in saved.items():
+                if value is None:
+                    os.environ.pop(var, None)
+                else:
+                    os.environ[var] = value
     else:
         for e in order:
             build_element(e, workdir, log=log)

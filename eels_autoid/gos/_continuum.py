@@ -56,9 +56,10 @@ def continuum_waves(grid: RadialGrid, V, energies, lmax, window):
     Returns
     -------
     P : ndarray, shape (n_E, lmax + 1, n_window)
-        ``P_{E,l}(r)`` normalised per Hartree. Lanes whose wave has not yet
-        left the centrifugal barrier at ``r_max`` (``k r_max < l + 3``) carry
-        negligible weight inside the atom and are returned as zero.
+        ``P_{E,l}(r)`` normalised per Hartree. Lanes that cannot be
+        normalised (``k r_max < 0.3``; with a Coulomb tail, waves still
+        under the centrifugal barrier, ``k r < l + 3``) carry negligible
+        weight inside the atom and are returned as zero.
     """
     E = np.atleast_1d(np.asarray(energies, dtype=float))
     L = np.arange(lmax + 1, dtype=float)
@@ -92,10 +93,9 @@ def continuum_waves(grid: RadialGrid, V, energies, lmax, window):
     g0, g1 = gfun(0), gfun(1)
     u0 = (1.0 - h12 * g0) * y0
     u1 = (1.0 - h12 * g1) * y1
-    ys = {0: y0, 1: y1}
-    for i in (0, 1):
+    for i, y in ((0, y0), (1, y1)):
         if lo <= i < hi:
-            store[:, i - lo] = ys[i]
+            store[:, i - lo] = y
     n = grid.size
     # Numerov in the "u = (1 - h^2 g / 12) y" form: u_{i+1} = 2 u_i - u_{i-1} + h^2 g_i y_i
     y_cur, g_cur = y1, g1

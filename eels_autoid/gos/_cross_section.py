@@ -100,7 +100,7 @@ def _integrate_ln_q2(table, x_lo, x_hi):
     """
     x = 2.0 * np.log(table.q_au)
     cum = table.cumulative
-    g = table.gos
+    g = table.gos.astype(float)
     rows = np.arange(g.shape[0])
 
     def primitive(xv):

@@ -88,7 +88,7 @@ class _BesselCache:
         return self._j[lam]
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)  # ~200 MB each for the production grids
 def _bessel_cache(q_key: bytes, grid_key: tuple, r_key: bytes) -> _BesselCache:
     q = np.frombuffer(q_key)
     r = np.frombuffer(r_key)
