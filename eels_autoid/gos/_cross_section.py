@@ -35,34 +35,38 @@ def effective_angle(beam_energy, energy, convergence_angle, collection_angle):
 
     Parameters
     ----------
-    beam_energy : float
-        keV.
-    energy : float
+    beam_energy : float or array_like
+        kV.
+    energy : float or array_like
         Energy loss (eV).
-    convergence_angle, collection_angle : float
-        Semi-angles (mrad).
+    convergence_angle, collection_angle : float or array_like
+        Semi-angles (mrad). Arrays broadcast; scalars give a float.
     """
-    alpha, beta = float(convergence_angle), float(collection_angle)
-    if alpha == 0:
-        return beta
-    E0 = float(beam_energy)
-    tgt = E0 * (1.0 + E0 / 1022.0) / (1.0 + E0 / 511.0)
-    theta_e = float(energy) / tgt
-    A2, B2, T2 = alpha * alpha * 1e-6, beta * beta * 1e-6, theta_e * theta_e * 1e-6
-    eta1 = math.sqrt((A2 + B2 + T2) ** 2 - 4.0 * A2 * B2) - A2 - B2 - T2
-    eta2 = (
-        2.0
-        * B2
-        * math.log(0.5 / T2 * (math.sqrt((A2 + T2 - B2) ** 2 + 4.0 * B2 * T2) + A2 + T2 - B2))
-    )
-    eta3 = (
-        2.0
-        * A2
-        * math.log(0.5 / T2 * (math.sqrt((B2 + T2 - A2) ** 2 + 4.0 * A2 * T2) + B2 + T2 - A2))
-    )
-    f1 = (eta1 + eta2 + eta3) / 2.0 / A2 / math.log(1.0 + B2 / T2)
-    f2 = f1 * A2 / B2 if alpha / beta > 1 else f1
-    return theta_e * math.sqrt(math.exp(f2 * math.log(1.0 + B2 / T2)) - 1.0)
+    e0 = np.asarray(beam_energy, dtype=float)
+    alpha = np.asarray(convergence_angle, dtype=float)
+    beta = np.asarray(collection_angle, dtype=float)
+    energy = np.asarray(energy, dtype=float)
+    tgt = e0 * (1.0 + e0 / 1022.0) / (1.0 + e0 / 511.0)
+    theta_e = energy / tgt
+    a2, b2, t2 = (alpha * 1e-3) ** 2, (beta * 1e-3) ** 2, (theta_e * 1e-3) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta1 = np.sqrt((a2 + b2 + t2) ** 2 - 4.0 * a2 * b2) - a2 - b2 - t2
+        eta2 = (
+            2.0
+            * b2
+            * np.log(0.5 / t2 * (np.sqrt((a2 + t2 - b2) ** 2 + 4.0 * b2 * t2) + a2 + t2 - b2))
+        )
+        eta3 = (
+            2.0
+            * a2
+            * np.log(0.5 / t2 * (np.sqrt((b2 + t2 - a2) ** 2 + 4.0 * a2 * t2) + b2 + t2 - a2))
+        )
+        f1 = (eta1 + eta2 + eta3) / 2 / a2 / np.log(1.0 + b2 / t2)
+        f2 = np.where(alpha / beta > 1, f1 * a2 / b2, f1)
+        bstar = theta_e * np.sqrt(np.exp(f2 * np.log(1.0 + b2 / t2)) - 1.0)
+    # A parallel beam (alpha = 0) needs no correction.
+    out = np.where(alpha > 0, bstar, beta)
+    return float(out) if out.ndim == 0 else out
 
 
 def _kinematics(beam_energy):

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 from scipy import constants, interpolate
 
+from ..gos._cross_section import effective_angle  # one home for Egerton's formula
 from ..vocabulary import ELEMENTS, subshell_onsets
 
 R_EV = constants.value("Rydberg constant times hc in eV")
@@ -53,47 +54,6 @@ __all__ = [
     "BANK_BEAM_ENERGIES",
     "BANK_ANGLES",
 ]
-
-
-def effective_angle(beam_energy, energy, convergence_angle, collection_angle):
-    """Effective collection semi-angle (mrad) for a convergent probe.
-
-    Egerton (2nd ed., p. 420), the correction exspy applies at each edge's
-    onset. Vectorised over all arguments.
-
-    Parameters
-    ----------
-    beam_energy : array_like
-        kV.
-    energy : array_like
-        Energy loss (eV).
-    convergence_angle, collection_angle : array_like
-        Semi-angles (mrad).
-    """
-    e0 = np.asarray(beam_energy, dtype=float)
-    alpha = np.asarray(convergence_angle, dtype=float)
-    beta = np.asarray(collection_angle, dtype=float)
-    energy = np.asarray(energy, dtype=float)
-    tgt = e0 * (1.0 + e0 / 1022.0) / (1.0 + e0 / 511.0)
-    theta_e = energy / tgt
-    a2, b2, t2 = (alpha * 1e-3) ** 2, (beta * 1e-3) ** 2, (theta_e * 1e-3) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eta1 = np.sqrt((a2 + b2 + t2) ** 2 - 4.0 * a2 * b2) - a2 - b2 - t2
-        eta2 = (
-            2.0
-            * b2
-            * np.log(0.5 / t2 * (np.sqrt((a2 + t2 - b2) ** 2 + 4.0 * b2 * t2) + a2 + t2 - b2))
-        )
-        eta3 = (
-            2.0
-            * a2
-            * np.log(0.5 / t2 * (np.sqrt((b2 + t2 - a2) ** 2 + 4.0 * a2 * t2) + b2 + t2 - a2))
-        )
-        f1 = (eta1 + eta2 + eta3) / 2 / a2 / np.log(1.0 + b2 / t2)
-        f2 = np.where(alpha / beta > 1, f1 * a2 / b2, f1)
-        bstar = theta_e * np.sqrt(np.exp(f2 * np.log(1.0 + b2 / t2)) - 1.0)
-    # A parallel beam (alpha = 0) needs no correction.
-    return np.where(alpha > 0, bstar, beta)
 
 
 def _q_limits(energy, beam_energy, angle_rad):
