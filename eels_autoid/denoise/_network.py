@@ -26,15 +26,9 @@ def _scale(x):
     return ops.where(scale > 0, scale, ops.ones_like(scale))
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class SpectrumNormalisation(keras.layers.Layer):
-    """Raw spectra to standardised, count-normalised spectra (and their scales).
-
-    Parameters
-    ----------
-    n_channels : int
-        Length of the spectra.
-    """
+class _SpectrumStatistics(keras.layers.Layer):
+    """Shared state of the normalising and rescaling layers: the training
+    set's mean spectrum (``center``) and spread, set after fitting."""
 
     def __init__(self, n_channels, **kwargs):
         super().__init__(**kwargs)
@@ -43,6 +37,20 @@ class SpectrumNormalisation(keras.layers.Layer):
             shape=(self.n_channels,), initializer="zeros", trainable=False, name="center"
         )
         self.spread = self.add_weight(shape=(), initializer="ones", trainable=False, name="spread")
+
+    def get_config(self):
+        return {**super().get_config(), "n_channels": self.n_channels}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SpectrumNormalisation(_SpectrumStatistics):
+    """Raw spectra to standardised, count-normalised spectra (and their scales).
+
+    Parameters
+    ----------
+    n_channels : int
+        Length of the spectra.
+    """
 
     def call(self, x):
         scale = _scale(x)
@@ -54,12 +62,9 @@ class SpectrumNormalisation(keras.layers.Layer):
             keras.KerasTensor((x.shape[0], 1), dtype=self.compute_dtype),
         )
 
-    def get_config(self):
-        return {**super().get_config(), "n_channels": self.n_channels}
-
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class SpectrumRescaling(keras.layers.Layer):
+class SpectrumRescaling(_SpectrumStatistics):
     """Undo :class:`SpectrumNormalisation` and rescale by each spectrum's own counts.
 
     The decoded spectrum is renormalised to a mean of exactly one before the
@@ -72,14 +77,6 @@ class SpectrumRescaling(keras.layers.Layer):
         Length of the spectra.
     """
 
-    def __init__(self, n_channels, **kwargs):
-        super().__init__(**kwargs)
-        self.n_channels = int(n_channels)
-        self.center = self.add_weight(
-            shape=(self.n_channels,), initializer="zeros", trainable=False, name="center"
-        )
-        self.spread = self.add_weight(shape=(), initializer="ones", trainable=False, name="spread")
-
     def call(self, inputs):
         y, scale = inputs
         y = y * self.spread + self.center
@@ -88,9 +85,6 @@ class SpectrumRescaling(keras.layers.Layer):
         # data (or dark-subtracted to ~zero): then leave the shape unscaled.
         factor = ops.where(mean > 0.1, 1.0 / ops.maximum(mean, 0.1), ops.ones_like(mean))
         return y * factor * scale
-
-    def get_config(self):
-        return {**super().get_config(), "n_channels": self.n_channels}
 
 
 def build_autoencoder(n_channels, latent_dimension, *, filters=(8, 16, 16), kernel_size=7):
