@@ -3,12 +3,16 @@
 Usage::
 
     python benchmarks/bench_identify.py [--model PATH] [--shape 64 64 2048] [--lazy]
+                                        [--compare-unet]
 
 Reports spectra per second (preprocessing and network, result computed; the
 model warmed up on the timed shape; median of 3 calls) and the peak resident
-memory. Without --model it uses the bundled default model, or, if none is
-bundled yet, a small untrained 1-D CNN (which measures the pipeline, not a
-real network).
+memory. ``--compare-unet`` also times the EELS_ID U-Net of Annys et al. (its
+network alone, ``predict_on_batch`` on the same number of preprocessed
+spectra, warmed up, median of 3) in the same process, and prints the ratio:
+the issue's target is identify_edges >= 50x the U-Net. Without --model it uses
+the bundled default model, or, if none is bundled yet, a small untrained 1-D
+CNN (which measures the pipeline, not a real network).
 """
 
 import argparse
@@ -62,6 +66,8 @@ def main():
     parser.add_argument("--shape", type=int, nargs="+", default=[64, 64, 2048])
     parser.add_argument("--lazy", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--compare-unet", action="store_true")
+    parser.add_argument("--unet-batch", type=int, default=64)
     args = parser.parse_args()
 
     import eels_autoid
@@ -81,6 +87,27 @@ def main():
     print(f"identify_edges: median {med:.2f} s = {n / med:.0f} spectra/s (times {times})")
     print(f"peak resident memory: {peak_mb:.0f} MB; data size: {s.data.nbytes / 2**20:.0f} MB")
     print(f"detected: {r.elements}")
+    if args.compare_unet:
+        unet_rate = _unet_rate(min(n, 256), args.unet_batch, args.repeats)
+        print(f"EELS_ID U-Net (network only, predict_on_batch): {unet_rate:.1f} spectra/s")
+        print(f"identify_edges / U-Net: {n / med / unet_rate:.1f}x (target >= 50x)")
+
+
+def _unet_rate(n, batch, repeats):
+    """Spectra/s of the EELS_ID U-Net on ``n`` spectra (untrained: speed does not depend
+    on the weights), warmed up on the timed batch shape."""
+    from eels_autoid.models import build_model
+
+    unet = build_model("unet")
+    x = np.random.default_rng(1).normal(size=(n, 3072, 2)).astype(np.float32)
+    unet.predict_on_batch(x[:batch])
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for i in range(0, n, batch):
+            np.asarray(unet.predict_on_batch(x[i : i + batch]))
+        times.append(time.perf_counter() - t0)
+    return n / statistics.median(times)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """eels_autoid: which elements are in an EELS spectrum, pixel by pixel.
 
 A HyperSpy/exspy extension. Load a spectrum image with
-``signal_type="EELS_autoid"`` and call ``s.identify_edges()``, or call
-:func:`eels_autoid.identify_edges` on any EELS signal.
+``signal_type="EELS_autoid"`` and call ``s.identify_edges()`` and
+``s.quantify()``, or call :func:`eels_autoid.identify_edges` and
+:func:`eels_autoid.quantify` on any EELS signal.
 
 Importing this package is light: HyperSpy, exspy and TensorFlow are imported
 by the functions that need them.
@@ -26,12 +27,14 @@ _LAZY = {
     "EnergyGrid": "eels_autoid.energy_grid",
     "identify_edges": "eels_autoid.identification",
     "EdgeIdentification": "eels_autoid.identification",
+    "quantify": "eels_autoid.quantification",
+    "Quantification": "eels_autoid.quantification",
     "load_model": "eels_autoid.models",
     "bundled_models": "eels_autoid.models",
 }
 _SUBMODULES = {
     "gos", "simulate", "models", "signals", "identification", "preprocessing", "vocabulary",
-    "energy_grid", "components", "training", "evaluation", "denoise",
+    "energy_grid", "components", "training", "evaluation", "denoise", "quantification",
 }  # fmt: skip
 
 __all__ = ["ELEMENTS", "__version__", *_LAZY]

@@ -25,3 +25,42 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
     lazy_output : bool, optional
         Whether ``.probabilities`` is a lazy signal. ``None`` (default):
         lazy for lazy input, computed otherwise."""
+
+QUANTIFY_PARAMETERS = """identification : EdgeIdentification, optional
+        The result of :func:`~eels_autoid.identify_edges` on this signal:
+        its detected elements are quantified.
+    elements : sequence of str, optional
+        The elements to quantify; overrides ``identification``. Without
+        either, the elements in ``metadata.Sample.elements`` are used, and
+        without those :func:`~eels_autoid.identify_edges` runs first.
+    low_loss : EELSSpectrum, optional
+        The low loss of the same pixels (same navigation shape and
+        dispersion, energy axis through 0 eV), e.g. from dual EELS. The edges
+        are convolved with it (plural scattering) and the maps become
+        absolute areal densities (atoms/nm^2).
+    model, threshold, min_area_fraction
+        Passed to :func:`~eels_autoid.identify_edges` when it runs.
+    beam_energy, convergence_angle, collection_angle : float, optional
+        kV and mrad, overriding the metadata. Where both lack one, a default
+        is used with a warning (200 kV, 10 mrad, 20 mrad).
+    signal_range : (float, float), optional
+        The energy range (eV) to fit; default the whole axis above 50 eV.
+    fine_structure_width : float, default 30.0
+        Width (eV) above each onset left out of the fit: the tabulated
+        cross-sections have no near-edge fine structure (white lines, ELNES).
+        Channels from 5 eV below each onset are left out too.
+    edge_margins : (float, float), default (20.0, 30.0)
+        An edge is fitted only with at least ``edge_margins[0]`` eV of
+        spectrum below its onset (background) and ``edge_margins[1]`` eV
+        above its fine-structure region; others are dropped, and elements
+        left with no edge are not quantified.
+    background_exponents : sequence of float, optional
+        Exponents r of the power laws A E^-r whose sum models the
+        background. Default: two, 0.5 below and above the exponent that
+        best fits the mean spectrum.
+    reject_spikes : bool, default True
+        Refit spectra without the channels of isolated spikes (cosmic rays,
+        hot or dead channels) found in their residuals.
+    show_progressbar : bool, optional
+        Whether to show a progress bar. ``None`` follows HyperSpy's
+        preference ``hs.preferences.General.show_progressbar``."""

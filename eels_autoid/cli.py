@@ -3,8 +3,9 @@
 Subcommands:
 
 - ``identify FILE``: which elements are in a spectrum or spectrum image; writes
-  probability maps, a summary table and figures.
-- ``demo``: a simulated LaMnO3/BaTiO3/SrTiO3 superlattice, identified end to end.
+  probability maps, a summary table, quantified maps and a one-page report.
+- ``demo``: a simulated LaMnO3/BaTiO3/SrTiO3 superlattice, identified and
+  quantified end to end.
 - ``train CONFIG`` / ``evaluate DIR``: train a network, evaluate one on labelled spectra.
 
 Heavy imports happen inside the subcommands, so ``--help`` is instant.
@@ -22,7 +23,7 @@ _DESCRIPTION = """\
 Identify the elements in electron energy loss spectra (EELS) with a neural
 network, pixel by pixel.
 
-  eels-autoid identify si.dm4 --out results/     elements, maps and a summary
+  eels-autoid identify si.dm4 --out results/     elements, maps, quantification, report
   eels-autoid demo                               try it on a simulated superlattice
   eels-autoid train config.toml                  train a network (resumable)
   eels-autoid evaluate labelled_spectra/         precision, recall, F1, exact match
@@ -33,18 +34,33 @@ Run 'eels-autoid COMMAND --help' for the options of each command."""
 def _identify_parser(sub):
     p = sub.add_parser(
         "identify",
-        help="identify the elements in a spectrum or spectrum image file",
-        description="Identify the elements whose core-loss edges are in FILE (any format "
-        "HyperSpy reads: dm3, dm4, msa, hspy ...). Writes to --out: probabilities.hspy "
-        "(one probability per pixel and element), summary.csv (one row per observable "
-        "element), elements.txt (the detected elements), and a PNG probability map per "
-        "detected element for spectrum images.",
+        help="identify and quantify the elements in a spectrum or spectrum image file",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Identify the elements whose core-loss edges are in FILE (any format HyperSpy
+reads: dm3, dm4, msa, hspy ...), then quantify them with exspy's model.
+
+Writes to --out:
+  summary.csv        one row per element with an edge in the energy range:
+                     element, detected (true/false), max_probability,
+                     mean_probability, area_fraction, edges_in_range
+  elements.txt       the detected elements
+  probabilities.hspy one probability per pixel and element
+  probability_El.png probability map of each detected element (maps, line scans)
+  quantification/    El.hspy and El.png: atomic fractions (or areal densities
+                     in atoms/nm^2 with --low-loss), El_uncertainty.hspy,
+                     quantification.csv and quantification.png
+  report.png         one page: spectrum with the detected edges, probabilities, maps
+
+Example:
+  eels-autoid identify map.dm4 --low-loss map_ll.dm4 --out results/""",
     )
     p.add_argument("file", type=Path, help="the spectrum or spectrum image")
     p.add_argument(
         "--low-loss",
         type=Path,
-        help="a low-loss file to align the energy axis on its zero-loss peak (dual EELS)",
+        help="the low loss of the same pixels (dual EELS): aligns the energy axis on its "
+        "zero-loss peak, and makes the quantification absolute",
     )
     p.add_argument(
         "--out",
@@ -60,36 +76,46 @@ def _identify_parser(sub):
         default=0.01,
         help="fraction of pixels an element must be found in (default: %(default)s)",
     )
+    p.add_argument(
+        "--no-quantify",
+        action="store_true",
+        help="identify only: no quantified maps",
+    )
     p.add_argument("--lazy", action="store_true", help="load the file lazily (large maps)")
     p.set_defaults(func=_identify)
 
 
 def _identify(args) -> int:
+    import contextlib
+
     import hyperspy.api as hs
 
     from .identification import identify_edges
 
     s = hs.load(args.file, lazy=args.lazy)
     ll = hs.load(args.low_loss, lazy=args.lazy) if args.low_loss else None
-    result = identify_edges(
-        s,
-        model=args.model,
-        threshold=args.threshold,
-        min_area_fraction=args.min_area_fraction,
-        low_loss=ll,
-        show_progressbar=True,
-    )
+    print(f"Identifying the elements in {args.file} ...", file=sys.stderr)
+    # Progress bars on stderr, the results on stdout.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = identify_edges(
+            s,
+            model=args.model,
+            threshold=args.threshold,
+            min_area_fraction=args.min_area_fraction,
+            low_loss=ll,
+            show_progressbar=True,
+        )
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     result.probabilities.save(out / "probabilities.hspy", overwrite=True)
     result.summary().to_csv(out / "summary.csv")
     (out / "elements.txt").write_text(" ".join(result.elements) + "\n")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     if s.axes_manager.navigation_dimension:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         for element in result.elements:
             m = result.get_map(element)
             m.plot(cmap="viridis", vmin=0, vmax=1)
@@ -97,6 +123,32 @@ def _identify(args) -> int:
             plt.close("all")
     print(result.summary())
     print(f"detected: {' '.join(result.elements) or '(none)'}")
+
+    quantification = None
+    if not args.no_quantify and result.elements:
+        from .quantification import quantify
+
+        ll_q = ll
+        if ll is not None and ll.axes_manager.navigation_shape != s.axes_manager.navigation_shape:
+            print(
+                "The low loss is not a spectrum per pixel: the quantification is relative.",
+                file=sys.stderr,
+            )
+            ll_q = None
+        print("Quantifying ...", file=sys.stderr)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                quantification = quantify(s, result, low_loss=ll_q, show_progressbar=True)
+        except ValueError as err:
+            print(f"eels-autoid identify: quantification skipped: {err}", file=sys.stderr)
+        else:
+            quantification.save(out / "quantification")
+            print(quantification)
+    from .quantification import report_figure
+
+    fig = report_figure(result, quantification)
+    fig.savefig(out / "report.png", dpi=100)
+    plt.close(fig)
     print(f"results written to {out}")
     return 0
 
@@ -104,9 +156,11 @@ def _identify(args) -> int:
 def _demo_parser(sub):
     p = sub.add_parser(
         "demo",
-        help="identify the elements of a simulated superlattice",
+        help="identify and quantify the elements of a simulated superlattice",
         description="Simulate a LaMnO3/BaTiO3/SrTiO3 superlattice spectrum image "
-        "(Annys et al. 2023, Fig. 7), identify its elements and write the maps.",
+        "(Annys et al. 2023, Fig. 7; 400..1000 eV), identify its elements, quantify them "
+        "and write the maps and a report. Prints two lines: the detected and the true "
+        "elements (Z order).",
     )
     p.add_argument(
         "--out",
@@ -114,6 +168,8 @@ def _demo_parser(sub):
         default=Path("eels_autoid_demo"),
         help="output folder (default: %(default)s)",
     )
+    p.add_argument("--model", help="a bundled model name or a .keras file (default: bundled)")
+    p.add_argument("--seed", type=int, default=0, help="simulation seed (default: %(default)s)")
     p.set_defaults(func=_demo)
 
 
@@ -122,10 +178,10 @@ def _demo(args) -> int:
 
     missing = []
     try:
-        from .simulate import spectrum_image  # noqa: F401
+        from .simulate import superlattice  # noqa: F401
     except ImportError:
         missing.append("the spectrum simulator (eels_autoid.simulate)")
-    if not bundled_models():
+    if args.model is None and not bundled_models():
         missing.append("a bundled trained model (eels_autoid/weights)")
     if missing:
         print(
@@ -137,7 +193,7 @@ def _demo(args) -> int:
         return 1
     from .demo import run_demo
 
-    return run_demo(args.out)
+    return run_demo(args.out, model=args.model, seed=args.seed)
 
 
 def _delegate(name, module):
@@ -178,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["train"], ["evaluate"]):
+        # Their own parsers read everything after the command; argparse's
+        # REMAINDER would refuse a first argument that is an option (--resume).
+        args = argparse.Namespace(command=argv[0], rest=argv[1:])
+        return _delegate(
+            argv[0], f"eels_autoid.{'training' if argv[0] == 'train' else 'evaluation'}"
+        )(args)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -135,6 +135,7 @@ def evaluate_folder(
     batch_size=None,
     labels="labels.json",
     files=None,
+    sweep=None,
 ):
     """Evaluate a model on a folder of labelled spectra through ``identify_edges``.
 
@@ -156,6 +157,8 @@ def evaluate_folder(
         Name of the labels file inside ``directory``.
     files : iterable of str, optional
         Evaluate only these entries of the labels file.
+    sweep : array_like, optional
+        Thresholds of the threshold sweep (default 0.05..0.95).
 
     Returns
     -------
@@ -257,6 +260,7 @@ def evaluate_folder(
         observable=np.array(rows_obs),
         exclude=tuple(exclude),
         groups=groups,
+        sweep=sweep,
     )
     report.update(
         model=net.card.name,

@@ -10,7 +10,7 @@ import warnings
 from exspy.signals import EELSSpectrum, LazyEELSSpectrum
 from hyperspy.docstrings.signal import LAZYSIGNAL_DOC
 
-from .._docstrings import IDENTIFY_PARAMETERS
+from .._docstrings import IDENTIFY_PARAMETERS, QUANTIFY_PARAMETERS
 
 __all__ = ["EELSAutoIDSpectrum", "LazyEELSAutoIDSpectrum"]
 
@@ -87,7 +87,73 @@ class EELSAutoIDMixin:
             self.add_elements(result.elements)
         return result
 
-    identify_edges.__doc__ %= IDENTIFY_PARAMETERS
+    identify_edges.__doc__ %= IDENTIFY_PARAMETERS.replace("\n", "\n    ")  # 4 spaces deeper
+
+    def quantify(
+        self,
+        identification=None,
+        *,
+        elements=None,
+        low_loss=None,
+        model=None,
+        threshold=None,
+        min_area_fraction=0.01,
+        beam_energy=None,
+        convergence_angle=None,
+        collection_angle=None,
+        signal_range=None,
+        fine_structure_width=30.0,
+        edge_margins=(20.0, 30.0),
+        background_exponents=None,
+        reject_spikes=True,
+        show_progressbar=None,
+    ):
+        """Elemental maps: relative atomic fractions, or areal densities with a low loss.
+
+        Fits exspy's EELS model, built with eels_autoid's GOS tables, to every
+        pixel with a linear least-squares fit. The signal is not modified.
+
+        Parameters
+        ----------
+        %s
+
+        Returns
+        -------
+        eels_autoid.quantification.Quantification
+
+        See Also
+        --------
+        eels_autoid.quantify, identify_edges
+
+        Examples
+        --------
+        >>> s = hs.load("si.dm4", signal_type="EELS_autoid")  # doctest: +SKIP
+        >>> q = s.quantify(elements=["O", "Ti", "La", "Mn"])  # doctest: +SKIP
+        >>> print(q)  # doctest: +SKIP
+        >>> q.maps["Ti"].plot()  # doctest: +SKIP
+        """
+        from ..quantification import quantify
+
+        return quantify(
+            self,
+            identification,
+            elements=elements,
+            low_loss=low_loss,
+            model=model,
+            threshold=threshold,
+            min_area_fraction=min_area_fraction,
+            beam_energy=beam_energy,
+            convergence_angle=convergence_angle,
+            collection_angle=collection_angle,
+            signal_range=signal_range,
+            fine_structure_width=fine_structure_width,
+            edge_margins=edge_margins,
+            background_exponents=background_exponents,
+            reject_spikes=reject_spikes,
+            show_progressbar=show_progressbar,
+        )
+
+    quantify.__doc__ %= QUANTIFY_PARAMETERS
 
     def denoise_autoencoder(self, **kwargs):
         """Denoise this spectrum image with an autoencoder trained on it (RapidEELS).

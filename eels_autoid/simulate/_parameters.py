@@ -43,7 +43,11 @@ class SimulationParameters:
     instrument_shift : (float, float)
         Offset of the recorded energy axis from the true one (eV).
     scale_error : (float, float)
-        Relative contraction or expansion of the recorded energy scale.
+        Relative contraction or expansion of the recorded energy scale. A
+        calibrated spectrometer's dispersion is good to a few tenths of a
+        percent; +-2 % (tried first) moves an edge 1 keV into the window by
+        +-20 eV, onto its neighbours' onsets, and taught the network to confuse
+        O K with V L2,3 and Sb M4,5.
 
     n_elements : (int, int)
         Number of elements in the composition (inclusive).
@@ -131,7 +135,7 @@ class SimulationParameters:
     start_core: tuple = (75.0, 2900.0)
     max_energy: float = 3300.0
     instrument_shift: tuple = (-15.0, 15.0)
-    scale_error: tuple = (-0.02, 0.02)
+    scale_error: tuple = (-0.005, 0.005)
     # sample
     n_elements: tuple = (1, 6)
     material_bias: float = 0.5

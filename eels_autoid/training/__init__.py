@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-def train(config, out_dir, *, resume=False, source=None, epochs=None, export=True):
+def train(config, out_dir, *, resume=False, source=None, epochs=None, workers=None, export=True):
     """Train (or continue training) a network as a configuration says.
 
     Parameters
@@ -41,6 +41,9 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, export=Tru
         seed=..., **simulator)`` yielding ``(x, y)`` batches.
     epochs : int, optional
         Override the total number of epochs.
+    workers : int, optional
+        Override ``[data] workers``: processes simulating the next batches
+        while the network trains (the data are the same with any number).
     export : bool
         Export the best checkpoint to ``out_dir/export`` when training ends.
 
@@ -52,7 +55,9 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, export=Tru
     """
     from ._loop import train as _train
 
-    return _train(config, out_dir, resume=resume, source=source, epochs=epochs, export=export)
+    return _train(
+        config, out_dir, resume=resume, source=source, epochs=epochs, workers=workers, export=export
+    )
 
 
 def export_model(members, target_dir, name, **kwargs):
@@ -86,6 +91,12 @@ def _parser():
         "--resume", action="store_true", help="continue the run in --out after its last epoch"
     )
     p.add_argument("--epochs", type=int, help="override the total number of epochs")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="processes simulating batches ahead of training (default: the config's "
+        "[data] workers; 1 keeps a 2-core laptop busy)",
+    )
     p.add_argument(
         "--export-only",
         action="store_true",
@@ -128,7 +139,9 @@ def main(argv=None) -> int:
         if not args.resume and not args.config:
             print("eels-autoid train: give a CONFIG (or --resume).", file=sys.stderr)
             return 2
-        state = train(args.config, out, resume=args.resume, epochs=args.epochs)
+        state = train(
+            args.config, out, resume=args.resume, epochs=args.epochs, workers=args.workers
+        )
     except (FileNotFoundError, FileExistsError, ValueError, ImportError) as err:
         print(f"eels-autoid train: {err}", file=sys.stderr)
         return 1

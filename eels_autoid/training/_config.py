@@ -19,7 +19,9 @@ train the wrong thing):
 ``[data]``
     ``source``: ``"module:function"`` called as ``function(batch_size,
     seed=..., **simulator)`` and yielding ``(x, y)`` batches (default
-    :func:`eels_autoid.simulate.training_batches`).
+    :func:`eels_autoid.simulate.training_batches`), and ``workers``: processes
+    that simulate the next batches while the network trains on this one (0:
+    simulate in the training process; the data are the same either way).
 ``[simulator]``
     Keyword arguments passed to the data source.
 ``[export]``
@@ -71,7 +73,7 @@ DEFAULT_CONFIG = {
         "verbose": 1,
     },
     "validation": {"size": 2048, "seed": 987654321, "file": ""},
-    "data": {"source": DEFAULT_SOURCE},
+    "data": {"source": DEFAULT_SOURCE, "workers": 0},
     "simulator": {},
     "export": {"name": "", "threshold": "validation"},
 }

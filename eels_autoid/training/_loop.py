@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import inspect
 import json
 import math
 import os
@@ -81,10 +82,47 @@ def resolve_source(source):
         raise ImportError(f"{module} has no data source {attr!r}.") from None
 
 
-def _batches(source, batch_size, seed, parameters, n_batches=None):
-    """Iterate (x, y) float32 batches from a source (generator or PyDataset-like)."""
-    data = source(batch_size, seed=seed, **parameters)
-    if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+def _call_source(source, batch_size, seed, parameters, numpy_only=False):
+    """``source(batch_size, seed=seed, **parameters)``; numpy-only where it can be."""
+    if numpy_only and "keras" in inspect.signature(source).parameters:
+        # A worker process needs no Keras view of the data (and no TensorFlow).
+        return source(batch_size, seed=seed, keras=False, **parameters)
+    return source(batch_size, seed=seed, **parameters)
+
+
+def _indexed(data):
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__")
+
+
+# One data source per worker process, made on its first batch.
+_WORKER_DATA = {}
+
+
+def _worker_batch(source, batch_size, seed, parameters, index):
+    key = (batch_size, seed)
+    if key not in _WORKER_DATA:
+        _WORKER_DATA.clear()
+        _WORKER_DATA[key] = _call_source(
+            resolve_source(source), batch_size, seed, parameters, numpy_only=True
+        )
+    x, y = _WORKER_DATA[key][index]
+    return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
+
+
+def _batches(source, batch_size, seed, parameters, n_batches=None, pool=None):
+    """Iterate (x, y) float32 batches from a source (generator or PyDataset-like).
+
+    With a process ``pool`` and an indexable source named ``"module:function"``,
+    batches are made ahead in the pool's processes, in order, so the data are
+    identical to those made in this process.
+    """
+    if pool is not None and isinstance(source, str):
+        probe = _call_source(resolve_source(source), batch_size, seed, parameters, True)
+        if _indexed(probe):
+            yield from _prefetched(pool, source, batch_size, seed, parameters, n_batches)
+            return
+    data = _call_source(resolve_source(source), batch_size, seed, parameters)
+    if _indexed(data):
         # A keras.utils.PyDataset (or a sequence of batches): index it.
         def gen():
             i = 0
@@ -103,6 +141,38 @@ def _batches(source, batch_size, seed, parameters, n_batches=None):
             return
 
 
+def _simulation_pool(workers):
+    """A pool of ``workers`` processes for :func:`_batches`, or None for 0."""
+    if not workers:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": the parent already runs the backend's thread pools, which fork
+    # would copy in an undefined state. One pool for the whole run: the
+    # workers import the package once, at the start.
+    return ProcessPoolExecutor(int(workers), mp_context=multiprocessing.get_context("spawn"))
+
+
+def _prefetched(pool, source, batch_size, seed, parameters, n_batches):
+    from collections import deque
+
+    ahead = 2 * pool._max_workers
+    pending = deque()
+    i = 0
+    count = 0
+    try:
+        while n_batches is None or count < n_batches:
+            while len(pending) < ahead and (n_batches is None or i < n_batches):
+                pending.append(pool.submit(_worker_batch, source, batch_size, seed, parameters, i))
+                i += 1
+            yield pending.popleft().result()
+            count += 1
+    finally:
+        for f in pending:
+            f.cancel()
+
+
 def validation_data(config, source=None):
     """The fixed validation set (x, y) of a configuration."""
     v = config["validation"]
@@ -115,7 +185,7 @@ def validation_data(config, source=None):
 
         with h5py.File(path, "r") as f:
             return f["x"][()].astype(np.float32), f["y"][()].astype(np.float32)
-    source = resolve_source(source or config["data"]["source"])
+    source = source or config["data"]["source"]
     size = int(v["size"])
     batch = int(config["training"]["batch_size"])
     xs, ys = [], []
@@ -182,7 +252,7 @@ def _new_state(config):
     )
 
 
-def train(config, out_dir, *, resume=False, source=None, epochs=None, export=True):
+def train(config, out_dir, *, resume=False, source=None, epochs=None, workers=None, export=True):
     """Train (or continue training) a network as a configuration says.
 
     Parameters
@@ -199,6 +269,8 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, export=Tru
         ``source(batch_size, seed=..., **simulator)``).
     epochs : int, optional
         Override ``training.epochs`` (the total, not the number to add).
+    workers : int, optional
+        Override ``data.workers`` (simulation processes; the data do not change).
     export : bool
         Export the best model to ``out_dir/export`` when training ends.
 
@@ -233,15 +305,20 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, export=Tru
         state = _new_state(config)
     if epochs is not None:
         config["training"]["epochs"] = int(epochs)
+    if workers is not None:
+        config["data"]["workers"] = int(workers)
     t = config["training"]
     if state["finished"] and state["stop_reason"] == "all epochs done":
         # More epochs asked for than the run was given: carry on.
         state["finished"] = state["epoch"] >= int(t["epochs"])
-    verbose = int(t["verbose"])
     data_source = resolve_source(source or config["data"]["source"])
     x_val, y_val = validation_data(config, data_source)
 
     if resume and state["epoch"] > 0:
+        # Registers the loss and metrics the checkpoint was compiled with (in a
+        # fresh process nothing else has imported them yet).
+        from ..models import _losses  # noqa: F401
+
         model = keras.saving.load_model(ckpt_dir / "last.keras", compile=True, safe_mode=True)
         model.optimizer.learning_rate.assign(state["learning_rate"])
     else:
@@ -255,6 +332,29 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, export=Tru
         with open(history_path, "w", newline="") as f:
             csv.DictWriter(f, HISTORY_FIELDS).writeheader()
 
+    pool = _simulation_pool(int(config["data"]["workers"]))
+    try:
+        state = _epochs(model, config, state, out, source, pool, x_val, y_val)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+    if export and state["finished"]:
+        from ._export import export_run
+
+        export_run(out, source=data_source)
+    return state
+
+
+def _epochs(model, config, state, out, source, pool, x_val, y_val):
+    """Train epoch after epoch until done, stopped early or out of time."""
+    import keras
+
+    t = config["training"]
+    verbose = int(t["verbose"])
+    ckpt_dir = out / "checkpoints"
+    state_path = out / "state.json"
+    history_path = out / "history.csv"
     started = time.monotonic()
     while state["epoch"] < int(t["epochs"]) and not state["finished"]:
         epoch = state["epoch"]
@@ -264,7 +364,12 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, export=Tru
         _reset_layer_seeds(model, seed)
         tic = time.monotonic()
         batches = _batches(
-            data_source, int(t["batch_size"]), seed, config["simulator"], int(t["steps_per_epoch"])
+            source or config["data"]["source"],
+            int(t["batch_size"]),
+            seed,
+            config["simulator"],
+            int(t["steps_per_epoch"]),
+            pool=pool,
         )
         hist = model.fit(
             batches,
@@ -332,11 +437,6 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, export=Tru
             if verbose:
                 print(f"Stopping after {max_hours} h; continue with --resume.")
             break
-
-    if export and state["finished"]:
-        from ._export import export_run
-
-        export_run(out, source=data_source)
     return state
 
 

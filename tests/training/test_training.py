@@ -107,3 +107,24 @@ def test_missing_data_source_is_a_clear_error(tmp_path):
     config["data"]["source"] = "eels_autoid.no_such_module:training_batches"
     with pytest.raises(ImportError):
         train(config, tmp_path / "x")
+
+
+def test_simulation_workers_give_the_same_batches_as_the_training_process():
+    # Workers only move where batches are made: the data (and so a resumed
+    # run) must not depend on their number.
+    from eels_autoid.training._loop import _batches, _simulation_pool
+
+    source = "eels_autoid.simulate:training_batches"
+    here = list(_batches(source, 4, 123, {"channels": (128, 256)}, 3))
+    pool = _simulation_pool(1)
+    try:
+        ahead = list(_batches(source, 4, 123, {"channels": (128, 256)}, 3, pool=pool))
+        # A second epoch in the same pool gets its own, different data.
+        other = list(_batches(source, 4, 124, {"channels": (128, 256)}, 1, pool=pool))
+    finally:
+        pool.shutdown()
+    assert len(here) == len(ahead) == 3
+    for (x0, y0), (x1, y1) in zip(here, ahead, strict=True):
+        np.testing.assert_array_equal(x0, x1)
+        np.testing.assert_array_equal(y0, y1)
+    assert not np.array_equal(other[0][0], here[0][0])

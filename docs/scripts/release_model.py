@@ -1,0 +1,196 @@
+"""Turn a training run into the bundled model: thresholds, metrics, card, figures.
+
+Usage (from the repository root)::
+
+    python docs/scripts/release_model.py RUN_DIR [--real ../shared/real_spectra]
+        [--name default] [--test-size 4096] [--target eels_autoid/weights]
+
+1. Exports the run's best checkpoint (weights only) with
+   :func:`eels_autoid.training.export_run`.
+2. Chooses the global threshold on the validation data: the run's simulated
+   validation set and the real validation spectra (carbon excluded), each
+   weighted equally (the mean of their micro F1 over a sweep of thresholds).
+   The real set has ~100 labelled (spectrum, element) pairs: per-element
+   thresholds fitted on it would memorise its files, so there are none.
+3. Measures the figures of the issue at that threshold: a simulated test set
+   drawn with the simulator's default parameters and a seed of its own, and
+   the real spectra (summed maps and per pixel).
+4. Writes the card (architecture, recipe, data version, threshold, metrics)
+   beside the ``.keras`` file in ``--target``, the full reports in
+   ``RUN_DIR/release/`` and the results figures in ``docs/_static/``.
+"""
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+SWEEP = np.round(np.arange(0.05, 0.951, 0.01), 2)
+
+
+def _sweep_f1(report):
+    return np.array([row["f1"] for row in report["threshold_sweep"]], dtype=float)
+
+
+def _test_set(path, size, seed):
+    from eels_autoid.simulate import TrainingBatches
+
+    if path.is_file():
+        return
+    source = TrainingBatches(256, seed=seed)
+    xs, ys = [], []
+    for i in range(int(np.ceil(size / 256))):
+        x, y = source[i]
+        xs.append(x)
+        ys.append(y)
+    np.savez_compressed(path, x=np.concatenate(xs)[:size], y=np.concatenate(ys)[:size])
+
+
+def _figures(run, real, sim_test, static):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from eels_autoid import ELEMENTS
+
+    hist = np.genfromtxt(run / "history.csv", delimiter=",", names=True)
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
+    seen = hist["spectra_seen"] / 1e6
+    ax[0].plot(seen, hist["loss"], label="training loss (BCE + soft-F1)")
+    ax[0].plot(seen, hist["val_bce"] * 10, label="validation BCE x 10")
+    ax[0].set_xlabel("simulated spectra seen (millions)")
+    ax[0].legend()
+    ax[1].plot(seen, hist["val_f1"], label="validation micro F1 (t = 0.5)")
+    ax[1].plot(seen, hist["val_exact_match"], label="validation exact match")
+    ax[1].set_xlabel("simulated spectra seen (millions)")
+    ax[1].set_ylim(0, 1)
+    ax[1].legend()
+    fig.savefig(static / "results_learning_curves.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
+    for rep, name in ((sim_test, "simulated test"), (real, "real (carbon excluded)")):
+        rel = rep["reliability"]
+        ok = np.asarray(rel["count"]) > 0
+        ax[0].plot(
+            np.asarray(rel["mean_predicted"])[ok],
+            np.asarray(rel["observed_frequency"])[ok],
+            "o-",
+            label=f"{name}, ECE {rel['ece']:.3f}",
+        )
+        sweep = rep["threshold_sweep"]
+        ax[1].plot([r["threshold"] for r in sweep], [r["f1"] for r in sweep], label=name)
+    ax[0].plot([0, 1], [0, 1], "k:", lw=1)
+    ax[0].set_xlabel("predicted probability")
+    ax[0].set_ylabel("observed frequency")
+    ax[0].legend(fontsize=8)
+    ax[1].axvline(real["threshold"] if np.ndim(real["threshold"]) == 0 else real["threshold"][0])
+    ax[1].set_xlabel("threshold")
+    ax[1].set_ylabel("micro F1")
+    ax[1].legend(fontsize=8)
+    fig.savefig(static / "results_calibration.png", dpi=110)
+    plt.close(fig)
+
+    rows = [r for r in sim_test["per_element"] if r["support"] > 0]
+    f1 = {r["element"]: r["f1"] for r in rows}
+    fig, ax = plt.subplots(figsize=(12, 3), constrained_layout=True)
+    els = [e for e in ELEMENTS if e in f1]
+    ax.bar(range(len(els)), [f1[e] for e in els])
+    ax.set_xticks(range(len(els)), els, fontsize=7, rotation=90)
+    ax.set_ylabel("F1 (simulated test)")
+    ax.set_ylim(0, 1)
+    fig.savefig(static / "results_per_element.png", dpi=110)
+    plt.close(fig)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("run")
+    p.add_argument("--real", default="../shared/real_spectra")
+    p.add_argument("--name", default="default")
+    p.add_argument("--target", default="eels_autoid/weights")
+    p.add_argument("--test-size", type=int, default=4096)
+    p.add_argument("--test-seed", type=int, default=20261121)
+    args = p.parse_args()
+
+    import eels_autoid
+    from eels_autoid.evaluation import evaluate_folder, evaluate_test_set
+    from eels_autoid.evaluation._evaluate import evaluate_arrays
+    from eels_autoid.models import load_model
+    from eels_autoid.training import export_run
+    from eels_autoid.training._loop import validation_data
+
+    run = Path(args.run)
+    out = run / "release"
+    out.mkdir(exist_ok=True)
+    card_path = export_run(run, out / "model", name=args.name, threshold=0.5)
+    model = load_model(card_path)
+    with open(run / "config.json") as f:
+        config = json.load(f)
+
+    # Threshold: simulated validation and real validation, equally weighted.
+    x_val, y_val = validation_data(config)
+    p_val = np.concatenate([model.predict(x_val[i : i + 256]) for i in range(0, len(x_val), 256)])
+    sim_val = evaluate_arrays(y_val, p_val, 0.5, sweep=SWEEP)
+    real_val = evaluate_folder(args.real, model=model, threshold=0.5, per_pixel=False, sweep=SWEEP)
+    combined = 0.5 * (_sweep_f1(sim_val) + _sweep_f1(real_val))
+    threshold = float(SWEEP[int(np.nanargmax(combined))])
+    print(
+        f"threshold {threshold:.2f}: simulated-validation F1 "
+        f"{_sweep_f1(sim_val)[np.nanargmax(combined)]:.3f}, real F1 "
+        f"{_sweep_f1(real_val)[np.nanargmax(combined)]:.3f}"
+    )
+
+    # Final figures at that threshold.
+    test_path = out / "simulated_test.npz"
+    _test_set(test_path, args.test_size, args.test_seed)
+    card = json.loads(card_path.read_text())
+    card["threshold"] = threshold
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    model = load_model(card_path)
+    sim_test = evaluate_test_set(test_path, model=model)
+    real = evaluate_folder(args.real, model=model, per_pixel=True)
+    for name, rep in (
+        ("simulated_test", sim_test),
+        ("real", real),
+        ("simulated_validation", sim_val),
+    ):
+        with open(out / f"{name}.json", "w") as f:
+            json.dump(eels_autoid.evaluation._jsonable(rep), f, indent=1)
+
+    def brief(rep):
+        keep = ("precision", "recall", "f1", "exact_match")
+        d = {k: round(float(rep["micro"][k]), 4) for k in keep}
+        d["support_weighted_f1"] = round(float(rep["support_weighted"]["f1"]), 4)
+        d["n_spectra"] = rep["n_spectra"]
+        d["ece"] = round(float(rep["reliability"]["ece"]), 4)
+        return d
+
+    card["metrics"] = dict(
+        threshold_choice="max of the mean micro F1 of simulated validation and real validation",
+        simulated_validation=brief(evaluate_arrays(y_val, p_val, threshold)),
+        simulated_test=dict(brief(sim_test), seed=args.test_seed, parameters="simulator defaults"),
+        real=dict(
+            brief(real),
+            excluded=["C"],
+            kong_exact=round(float(real["kong"]["exact_accuracy"]), 4),
+            kong_recognition=round(float(real["kong"]["recognition_accuracy"]), 4),
+            per_pixel_f1=round(float(real.get("per_pixel", {}).get("f1", float("nan"))), 4),
+            by_group={g: round(float(v["f1"]), 4) for g, v in real["by_group"].items()},
+        ),
+    )
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    target = Path(args.target)
+    for f in (out / "model").iterdir():
+        shutil.copy2(f, target / f.name)
+    _figures(
+        run, real, sim_test, Path(__import__("os").environ.get("RELEASE_STATIC", "docs/_static"))
+    )
+    print(json.dumps(card["metrics"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""The linear least-squares kernel, one block of spectra at a time.
+
+It solves the problem HyperSpy's ``multifit(optimizer="lstsq")`` solves for a
+model whose non-linear parameters are fixed (power-law exponents, edge
+onsets, microscope settings), but block by block with bounded memory, with
+per-pixel standard errors and an optional low-loss convolution per pixel.
+Dask workers import this module, so it needs numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["LinearProblem", "fit_block", "evaluate_block", "output_layout"]
+
+# Spectra per batch of per-pixel designs (low-loss convolution, outlier refits):
+# bounds the (batch, channels, columns) arrays to a few tens of MB.
+_PIXEL_BATCH = 128
+# Channels whose residual stands out from its neighbours' by more than this
+# many robust standard deviations are spikes (cosmic rays, hot or dead channels).
+_SPIKE_SIGMA = 8.0
+_MIN_SPIKE_CHANNELS = 9
+
+
+@dataclass(frozen=True)
+class LinearProblem:
+    """The fixed part of the fit, shared by every block (plain arrays: cheap to pickle).
+
+    Attributes
+    ----------
+    design : numpy.ndarray, shape (N, K)
+        Counts per channel of each basis function at unit coefficient: the
+        background power laws first, then one column per element (its edges
+        summed). With a low loss the element columns come from ``convolution``.
+    weights : numpy.ndarray, shape (N,)
+        1 / standard deviation of each channel.
+    fitted : numpy.ndarray of bool, shape (N,)
+        The channels in the fit.
+    n_background : int
+    convolution : numpy.ndarray, shape (N + L - 1, E), optional
+        The element columns on the convolution axis, for a low loss of L channels.
+    reject_spikes : bool
+    """
+
+    design: np.ndarray
+    weights: np.ndarray
+    fitted: np.ndarray
+    n_background: int
+    convolution: np.ndarray | None = None
+    reject_spikes: bool = True
+
+    @property
+    def n_columns(self) -> int:
+        return self.design.shape[1]
+
+    @property
+    def n_elements(self) -> int:
+        return self.n_columns - self.n_background
+
+
+def output_layout(n_columns, n_elements) -> dict:
+    """Slices of the per-pixel output vector of :func:`fit_block`."""
+    k, e = n_columns, n_elements
+    return {
+        "coefficients": slice(0, k),
+        "std": slice(k, 2 * k),
+        "fractions": slice(2 * k, 2 * k + e),
+        "fraction_std": slice(2 * k + e, 2 * k + 2 * e),
+        "chi2": 2 * k + 2 * e,
+        "rejected": 2 * k + 2 * e + 1,
+        "size": 2 * k + 2 * e + 2,
+    }
+
+
+def _column_scale(a):
+    # Power laws and cross-sections differ by tens of orders of magnitude:
+    # unit columns keep the SVD accurate.
+    s = np.sqrt((a * a).sum(axis=-2))
+    return np.where(s > 0, s, 1.0)
+
+
+def _svd_solve(a, y):
+    """Least squares for one design ``a`` (n, K) and many targets ``y`` (P, n).
+
+    Returns the coefficients (P, K) and the unscaled covariance (K, K), such
+    that the covariance of a pixel is its residual variance times it.
+    """
+    s = _column_scale(a)
+    u, sv, vt = np.linalg.svd(a / s, full_matrices=False)
+    keep = sv > sv[0] * max(a.shape) * np.finfo(float).eps
+    inv = np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0)
+    x = ((y @ u) * inv) @ vt / s
+    v = vt.T * inv
+    return x, (v @ v.T) / np.outer(s, s)
+
+
+def _svd_solve_stacked(a, y):
+    """Least squares with one design per pixel: ``a`` (P, n, K), ``y`` (P, n)."""
+    s = _column_scale(a)
+    u, sv, vt = np.linalg.svd(a / s[:, None, :], full_matrices=False)
+    keep = sv > sv[:, :1] * max(a.shape[1:]) * np.finfo(float).eps
+    inv = np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0)
+    uy = np.einsum("pnk,pn->pk", u, y) * inv
+    x = np.einsum("pk,pkj->pj", uy, vt) / s
+    v = np.swapaxes(vt, 1, 2) * inv[:, None, :]
+    cov = np.einsum("pik,pjk->pij", v, v) / (s[:, :, None] * s[:, None, :])
+    return x, cov
+
+
+def _convolved_design(problem, lowloss):
+    """Per-pixel designs (P, N, K): element columns convolved with each pixel's low loss."""
+    from scipy.fft import irfft, next_fast_len, rfft
+
+    n, k = problem.design.shape
+    length = lowloss.shape[1]
+    g = problem.convolution
+    nfft = next_fast_len(length + g.shape[0] - 1, real=True)
+    full = irfft(
+        rfft(lowloss, nfft, axis=1)[:, :, None] * rfft(g, nfft, axis=0)[None], nfft, axis=1
+    )
+    a = np.empty((len(lowloss), n, k))
+    a[:, :, : problem.n_background] = problem.design[None, :, : problem.n_background]
+    # 'valid' part of the convolution, as numpy.convolve(lowloss, column, "valid").
+    a[:, :, problem.n_background :] = full[:, length - 1 : length - 1 + n]
+    return a
+
+
+def _spikes(residual):
+    """Channels of isolated outliers in weighted residuals (P, n).
+
+    A channel is a spike when it departs from the mean of its four nearest
+    neighbours by many robust standard deviations: smooth misfits (fine
+    structure, background curvature) do not, one- or two-channel spikes do.
+    """
+    padded = np.pad(residual, ((0, 0), (2, 2)), mode="edge")
+    neighbours = (padded[:, :-4] + padded[:, 1:-3] + padded[:, 3:-1] + padded[:, 4:]) / 4
+    deviation = np.abs(residual - neighbours)
+    sigma = 1.4826 * np.median(deviation, axis=1, keepdims=True)
+    return deviation > _SPIKE_SIGMA * np.maximum(sigma, np.finfo(float).tiny)
+
+
+def _fraction_std(x_el, cov_el):
+    """Atomic fractions (negative amounts read as 0) and their standard errors."""
+    positive = x_el > 0
+    amount = np.where(positive, x_el, 0.0)
+    total = amount.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fractions = amount / total
+        # Linearised as if no amount were clipped: a fraction at 0 or 1 keeps
+        # the uncertainty that the other elements' amounts give it.
+        eye = np.eye(x_el.shape[1])[None]
+        jac = (eye - fractions[:, :, None]) / total[:, :, None]
+    var = np.einsum("pij,pjk,pik->pi", jac, cov_el, jac)
+    return fractions, np.sqrt(np.maximum(var, 0.0))
+
+
+def fit_block(spectra, lowloss=None, *, problem):
+    """Fit every spectrum of a block.
+
+    Parameters
+    ----------
+    spectra : numpy.ndarray, shape (..., N)
+    lowloss : numpy.ndarray, shape (..., L), optional
+        Each pixel's low loss, for the convolved problem.
+    problem : LinearProblem
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., size)
+        Per pixel, the vector described by :func:`output_layout`; NaN for
+        spectra with non-finite values in the fitted channels.
+    """
+    nav_shape = spectra.shape[:-1]
+    n_channels = spectra.shape[-1]
+    k, n_el, nb = problem.n_columns, problem.n_elements, problem.n_background
+    lay = output_layout(k, n_el)
+    fit = problem.fitted
+    w = problem.weights[fit]
+    # Only the fitted channels, weighted, in float64 (no full-size copy).
+    yw = np.multiply(np.asarray(spectra).reshape(-1, n_channels)[:, fit], w, dtype=float)
+    out = np.full((len(yw), lay["size"]), np.nan)
+    good = np.flatnonzero(np.isfinite(yw).all(axis=1))
+    if lowloss is not None:
+        lowloss = np.asarray(lowloss, dtype=float).reshape(len(yw), -1)
+        good = good[np.isfinite(lowloss[good]).all(axis=1)]
+    if not len(good):
+        return out.reshape(*nav_shape, lay["size"])
+    n_fit = int(fit.sum())
+
+    if lowloss is None:
+        a = problem.design[fit] * w[:, None]
+        x, unit_cov = _svd_solve(a, yw[good])
+        residual = yw[good] - x @ a.T
+        cov = None
+    else:
+        x = np.empty((len(good), k))
+        cov = np.empty((len(good), k, k))
+        residual = np.empty((len(good), n_fit))
+        for start in range(0, len(good), _PIXEL_BATCH):
+            rows = good[start : start + _PIXEL_BATCH]
+            part = slice(start, start + len(rows))
+            a = _convolved_design(problem, lowloss[rows])[:, fit] * w[None, :, None]
+            x[part], cov[part] = _svd_solve_stacked(a, yw[rows])
+            residual[part] = yw[rows] - np.einsum("pnk,pk->pn", a, x[part])
+
+    rejected = np.zeros((len(good), n_fit), dtype=bool)
+    if problem.reject_spikes and n_fit > _MIN_SPIKE_CHANNELS:
+        rejected = _spikes(residual)
+        redo = np.flatnonzero(rejected.any(axis=1))
+        if len(redo) and cov is None:
+            cov = np.broadcast_to(unit_cov, (len(good), k, k)).copy()
+        # Refit only the spectra with spikes, without those channels.
+        for start in range(0, len(redo), _PIXEL_BATCH):
+            idx = redo[start : start + _PIXEL_BATCH]
+            keep = ~rejected[idx]
+            if lowloss is None:
+                a = np.broadcast_to(problem.design[fit] * w[:, None], (len(idx), n_fit, k))
+            else:
+                a = _convolved_design(problem, lowloss[good[idx]])[:, fit] * w[None, :, None]
+            a = a * keep[:, :, None]
+            target = yw[good[idx]] * keep
+            x[idx], cov[idx] = _svd_solve_stacked(a, target)
+            residual[idx] = target - np.einsum("pnk,pk->pn", a, x[idx])
+
+    dof = np.maximum(n_fit - rejected.sum(axis=1) - k, 1)
+    chi2 = (residual**2).sum(axis=1) / dof
+    cov = chi2[:, None, None] * (unit_cov[None] if cov is None else cov)
+    std = np.sqrt(np.maximum(np.diagonal(cov, axis1=1, axis2=2), 0.0))
+    fractions, fraction_std = _fraction_std(x[:, nb:], cov[:, nb:, nb:])
+
+    res = out[good]
+    res[:, lay["coefficients"]] = x
+    res[:, lay["std"]] = std
+    res[:, lay["fractions"]] = fractions
+    res[:, lay["fraction_std"]] = fraction_std
+    res[:, lay["chi2"]] = chi2
+    res[:, lay["rejected"]] = rejected.sum(axis=1)
+    out[good] = res
+    return out.reshape(*nav_shape, lay["size"])
+
+
+def evaluate_block(coefficients, lowloss=None, *, problem, columns=None):
+    """The model spectra (..., N) of fitted coefficients (..., K), on every channel.
+
+    ``columns`` (a boolean mask over the K columns) restricts the sum, e.g. to
+    the background.
+    """
+    nav_shape = coefficients.shape[:-1]
+    x = np.asarray(coefficients, dtype=float).reshape(-1, problem.n_columns)
+    if columns is not None:
+        x = np.where(columns, x, 0.0)
+    x = np.nan_to_num(x)
+    if lowloss is None:
+        y = x @ problem.design.T
+    else:
+        lowloss = np.asarray(lowloss, dtype=float).reshape(len(x), -1)
+        y = np.empty((len(x), problem.design.shape[0]))
+        for start in range(0, len(x), _PIXEL_BATCH):
+            rows = slice(start, start + _PIXEL_BATCH)
+            a = _convolved_design(problem, np.nan_to_num(lowloss[rows]))
+            y[rows] = np.einsum("pnk,pk->pn", a, x[rows])
+    return y.reshape(*nav_shape, problem.design.shape[0])

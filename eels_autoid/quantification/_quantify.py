@@ -1,0 +1,611 @@
+"""quantify: elemental maps from an EELS spectrum image with exspy's model and a linear fit."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import vocabulary
+from .._docstrings import QUANTIFY_PARAMETERS
+from ._checks import check_low_loss, check_signal, microscope_settings
+from ._edges import EdgeDecision, edge_components, plan_edges, twin_element_edges
+from ._fit import LinearProblem, fit_block, output_layout
+
+__all__ = ["quantify"]
+
+# Power laws describe the background above the plasmons only.
+MIN_FIT_ENERGY = 50.0
+# Channels from this far below each onset are left out with the fine
+# structure: tabulated onsets, chemical shifts and calibration differ by eV.
+ONSET_TOLERANCE = 5.0
+# An element needs this many fitted channels where its edges are non-zero.
+_MIN_EDGE_CHANNELS = 10
+# Spectra per block: a block of 2048 channels and its float64 work arrays
+# take ~40 MB, and a threaded scheduler holds one block per thread.
+_SPECTRA_PER_BLOCK = 512
+# The background is the best single power law (exponent r0, from the mean
+# spectrum) plus one with exponent r0 + this: with coefficients of either
+# sign, each pixel's background can steepen or flatten (a linearised free
+# exponent) while r0 itself stays exactly representable.
+_EXPONENT_STEP = 0.5
+
+
+def _check_options(fine_structure_width, edge_margins, background_exponents, signal_range, axis):
+    if not (math.isfinite(fine_structure_width) and fine_structure_width >= 0):
+        raise ValueError(
+            f"fine_structure_width must be a non-negative number (eV), got {fine_structure_width}."
+        )
+    try:
+        before, after = (float(v) for v in edge_margins)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"edge_margins must be two numbers (eV before the onset, eV after the fine "
+            f"structure), got {edge_margins!r}."
+        ) from None
+    if not (before >= 0 and after >= 0 and math.isfinite(before + after)):
+        raise ValueError(f"edge_margins must be non-negative, got {edge_margins!r}.")
+    if background_exponents is not None:
+        exps = np.atleast_1d(np.asarray(background_exponents, dtype=float))
+        if exps.ndim != 1 or not len(exps) or not np.all(np.isfinite(exps)):
+            raise ValueError(
+                f"background_exponents must be a non-empty sequence of numbers, got "
+                f"{background_exponents!r}."
+            )
+        background_exponents = tuple(float(r) for r in exps)
+    lo, hi = axis.offset, axis.end
+    if signal_range is not None:
+        try:
+            a, b = (float(v) for v in signal_range)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"signal_range must be (start, end) in eV, got {signal_range!r}."
+            ) from None
+        if not a < b:
+            raise ValueError(f"signal_range must be increasing, got {signal_range!r}.")
+        if b <= lo or a >= hi:
+            raise ValueError(
+                f"signal_range {a:g}..{b:g} eV lies outside the energy axis {lo:g}..{hi:g} eV."
+            )
+        lo, hi = max(lo, a), min(hi, b)
+    lo = max(lo, MIN_FIT_ENERGY)
+    if hi - lo < 10 * axis.scale:
+        raise ValueError(
+            f"The fitted range {lo:g}..{hi:g} eV is too short: quantification fits the core "
+            f"loss above {MIN_FIT_ENERGY:g} eV."
+        )
+    return (before, after), background_exponents, (lo, hi)
+
+
+def _resolve_elements(signal, identification, elements, identify_kwargs):
+    """(elements in Z order, where they came from, identification or None)."""
+    if elements is not None:
+        if isinstance(elements, str):
+            elements = [elements]
+        elements = list(dict.fromkeys(str(e) for e in elements))
+        for el in elements:
+            vocabulary.atomic_number(el)  # clear error for unknown symbols
+        source = "elements argument"
+    elif identification is not None:
+        from ..identification import EdgeIdentification
+
+        if not isinstance(identification, EdgeIdentification):
+            raise TypeError(
+                "identification must be the EdgeIdentification returned by identify_edges, "
+                f"got {type(identification).__name__}."
+            )
+        nav = tuple(signal.axes_manager.navigation_shape)
+        if tuple(identification._nav_shape) != nav:
+            raise ValueError(
+                f"The identification was made on spectra of navigation shape "
+                f"{identification._nav_shape}, not this signal's {nav}."
+            )
+        elements = list(identification.elements)
+        source = "identification"
+    elif signal.metadata.has_item("Sample.elements") and len(signal.metadata.Sample.elements):
+        elements = [str(e) for e in signal.metadata.Sample.elements]
+        for el in elements:
+            vocabulary.atomic_number(el)
+        source = "metadata.Sample.elements"
+    else:
+        from ..identification import identify_edges
+
+        identification = identify_edges(signal, **identify_kwargs)
+        elements = list(identification.elements)
+        source = "identify_edges"
+    if not elements:
+        raise ValueError(
+            "There is no element to quantify: the identification detected none. Pass "
+            "elements=[...] to quantify chosen elements."
+        )
+    return sorted(elements, key=vocabulary.atomic_number), source, identification
+
+
+def _model_signal(signal, settings, title):
+    """A new exspy EELS signal on the same data (never copied, never written)."""
+    from exspy.signals import EELSSpectrum, LazyEELSSpectrum
+
+    md = signal.metadata.as_dictionary()
+    md.get("Sample", {}).pop("elements", None)
+    md.setdefault("Signal", {})["signal_type"] = "EELS"
+    md.setdefault("General", {})["title"] = title
+    axes = [ax.get_axis_dictionary() for ax in signal.axes_manager._axes]
+    cls = LazyEELSSpectrum if getattr(signal, "_lazy", False) else EELSSpectrum
+    copy = cls(signal.data, axes=axes, metadata=md)
+    copy.axes_manager.signal_axes[0].units = "eV"
+    copy.metadata.set_item("Acquisition_instrument.TEM.beam_energy", settings["beam_energy"])
+    copy.metadata.set_item(
+        "Acquisition_instrument.TEM.convergence_angle", settings["convergence_angle"]
+    )
+    copy.metadata.set_item(
+        "Acquisition_instrument.TEM.Detector.EELS.collection_angle", settings["collection_angle"]
+    )
+    return copy
+
+
+def _build_components(plan, settings, scale, gos_file_path):
+    """Components of the fitted edges by element; failures become dropped decisions."""
+    components, decisions = {}, []
+    for d in plan:
+        if not d.fitted:
+            decisions.append(d)
+            continue
+        try:
+            comp = edge_components(d, gos_file_path)
+        except (ValueError, KeyError, OSError) as err:
+            decisions.append(
+                EdgeDecision(d.element, d.subshell, d.onset, "dropped", f"no GOS table ({err})")
+            )
+            continue
+        comp.set_microscope_parameters(
+            E0=settings["beam_energy"],
+            alpha=settings["convergence_angle"],
+            beta=settings["collection_angle"],
+            energy_scale=scale,
+        )
+        comp.intensity.value = 1.0
+        components.setdefault(d.element, []).append(comp)
+        decisions.append(d)
+    for comps in components.values():
+        twin_element_edges(comps)
+    return components, decisions
+
+
+def _excluded_ranges(decisions, lo, hi, fine_structure_width, margins):
+    """Energy ranges (eV) left out of the fit, merged and sorted.
+
+    The near-edge region of every edge, fitted or not, and the whole
+    unmodelled part of the window next to an edge dropped for lying too
+    close to one of its ends.
+    """
+    ranges = []
+    for d in decisions:
+        if not lo <= d.onset <= hi:
+            continue
+        a, b = d.onset - ONSET_TOLERANCE, d.onset + fine_structure_width
+        if not d.fitted:
+            if d.onset < lo + margins[0]:
+                a = lo
+            elif d.onset + fine_structure_width + margins[1] > hi:
+                b = hi
+        ranges.append((max(a, lo), min(b, hi)))
+    merged = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _element_column(comps, energy, scale):
+    # Counts per channel at unit intensity (exspy's binned model: function x scale).
+    return sum(c.function(energy) for c in comps) * scale
+
+
+def _mean_spectrum(data, show_progressbar):
+    """Mean spectrum over the navigation (NaN ignored), block by block."""
+    n = data.shape[-1]
+    if isinstance(data, np.ndarray):
+        flat = data.reshape(-1, n)
+        total, count = np.zeros(n), np.zeros(n)
+        for start in range(0, len(flat), _SPECTRA_PER_BLOCK):
+            block = np.asarray(flat[start : start + _SPECTRA_PER_BLOCK], dtype=float)
+            finite = np.isfinite(block)
+            total += np.where(finite, block, 0.0).sum(axis=0)
+            count += finite.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / count
+    import dask.array as da
+
+    from ..identification._identify import _compute
+
+    mean = da.nanmean(data.reshape(-1, n) if data.ndim > 1 else data[None], axis=0)
+    return np.asarray(_compute(mean, show_progressbar), dtype=float)
+
+
+def _channel_weights(mean):
+    """1 / sqrt(expected counts): Poisson weights shared by every pixel."""
+    positive = mean[np.isfinite(mean) & (mean > 0)]
+    floor = 1e-3 * np.median(positive) if len(positive) else 1.0
+    level = np.where(np.isfinite(mean), np.maximum(mean, floor), floor)
+    return 1.0 / np.sqrt(level)
+
+
+def _best_exponent(energy, mean, weights, fitted, element_columns):
+    """Exponent of the single power law that, with the edges, best fits the mean spectrum."""
+    from scipy.optimize import minimize_scalar
+
+    y = (mean * weights)[fitted]
+    edges = (element_columns * weights[:, None])[fitted]
+    if not np.all(np.isfinite(y)):
+        return 3.0
+    e_ref = energy[fitted][0]
+
+    def rss(r):
+        a = np.column_stack([(energy[fitted] / e_ref) ** -r * weights[fitted], edges])
+        a = a / np.where(np.linalg.norm(a, axis=0) > 0, np.linalg.norm(a, axis=0), 1.0)
+        x, *_ = np.linalg.lstsq(a, y, rcond=None)
+        return float(((a @ x - y) ** 2).sum())
+
+    return float(minimize_scalar(rss, bounds=(0.5, 8.0), method="bounded").x)
+
+
+def _fit_in_memory(data, ll_data, problem, show_progressbar):
+    from hyperspy.external.progressbar import progressbar
+
+    n = data.shape[-1]
+    flat = data.reshape(-1, n)
+    ll_flat = None if ll_data is None else np.asarray(ll_data).reshape(len(flat), -1)
+    size = output_layout(problem.n_columns, problem.n_elements)["size"]
+    out = np.empty((len(flat), size))
+    starts = range(0, len(flat), _SPECTRA_PER_BLOCK)
+    for start in progressbar(starts, disable=not show_progressbar, desc="Quantifying"):
+        rows = slice(start, start + _SPECTRA_PER_BLOCK)
+        out[rows] = fit_block(
+            flat[rows], None if ll_flat is None else ll_flat[rows], problem=problem
+        )
+    return out.reshape(*data.shape[:-1], size)
+
+
+def _lazy_blocks(data, ll_data):
+    """Dask arrays of the spectra (and low loss) with aligned navigation chunks."""
+    import dask.array as da
+
+    from ..identification._identify import _block_chunks
+
+    darr = da.asarray(data)
+    if darr.ndim == 1:
+        darr = darr[None]
+    chunks = (*_block_chunks(darr.shape[:-1], _SPECTRA_PER_BLOCK), -1)
+    darr = darr.rechunk(chunks)
+    llarr = None
+    if ll_data is not None:
+        llarr = da.asarray(ll_data)
+        if llarr.ndim == 1:
+            llarr = llarr[None]
+        llarr = llarr.rechunk((*darr.chunks[:-1], -1))
+    return darr, llarr
+
+
+def map_pixels(func, darr, llarr, size, **kwargs):
+    """Apply ``func(spectra[, lowloss], **kwargs)`` block by block: (..., N) -> (..., size)."""
+    import dask.array as da
+
+    nd = darr.ndim
+    nav = tuple(range(nd - 1))
+    args = [darr, (*nav, nd - 1)]
+    if llarr is not None:
+        args += [llarr, (*nav, nd)]
+    return da.blockwise(
+        func,
+        (*nav, nd + 1),
+        *args,
+        new_axes={nd + 1: size},
+        concatenate=True,
+        dtype=float,
+        meta=np.empty((0,) * nd),
+        **kwargs,
+    )
+
+
+def _fit_lazy(data, ll_data, problem, show_progressbar):
+    from ..identification._identify import _compute
+
+    darr, llarr = _lazy_blocks(data, ll_data)
+    size = output_layout(problem.n_columns, problem.n_elements)["size"]
+    out = map_pixels(fit_block, darr, llarr, size, problem=problem)
+    result = np.asarray(_compute(out, show_progressbar))
+    return result if data.ndim > 1 else result[0]
+
+
+def quantify(
+    signal,
+    identification=None,
+    *,
+    elements=None,
+    low_loss=None,
+    model=None,
+    threshold=None,
+    min_area_fraction=0.01,
+    beam_energy=None,
+    convergence_angle=None,
+    collection_angle=None,
+    signal_range=None,
+    fine_structure_width=30.0,
+    edge_margins=(20.0, 30.0),
+    background_exponents=None,
+    reject_spikes=True,
+    show_progressbar=None,
+):
+    """Elemental maps of an EELS spectrum, line scan or spectrum image.
+
+    Builds exspy's EELS model with eels_autoid's GOS tables (offline) for the
+    detected elements and fits it with a linear least-squares fit, pixel by
+    pixel: relative atomic fractions, or absolute areal densities with a
+    low-loss. The signal (and low loss) are never modified.
+
+    Parameters
+    ----------
+    signal : hyperspy.signal.BaseSignal
+        Core-loss spectra: signal dimension 1, energy axis in eV. Lazy
+        signals are processed chunk by chunk and never loaded whole.
+    %s
+
+    Returns
+    -------
+    Quantification
+        Maps, uncertainties, atomic fractions, the fitted exspy model and the
+        edge decisions; ``print(result)`` shows a table.
+
+    Raises
+    ------
+    TypeError
+        If ``signal`` (or ``low_loss``) is not a HyperSpy signal.
+    ValueError
+        For an energy axis not in eV, unusable microscope settings, a low
+        loss of another navigation shape or dispersion, unknown element
+        symbols, no element to quantify, or a fitted range that covers no
+        edge of the elements.
+    FileNotFoundError
+        If identification is needed and no model is available.
+
+    Warns
+    -----
+    UserWarning
+        When the metadata lack the beam energy or an angle (naming the
+        default used), when an element has no edge that can be fitted (it is
+        left out), and when spectra hold non-finite values (their results are
+        NaN).
+
+    See Also
+    --------
+    eels_autoid.identify_edges, Quantification
+
+    Notes
+    -----
+    The fit is the linear problem that HyperSpy's
+    ``model.multifit(optimizer="lstsq")`` solves once every non-linear
+    parameter is fixed: the background is a sum of power laws with fixed
+    exponents (two, straddling the exponent that best fits the mean
+    spectrum, unless ``background_exponents`` is given), the edge onsets and
+    microscope settings are fixed, and each element's subshells share one
+    intensity. It is solved block by block (bounded memory, dask-friendly)
+    with channel weights 1/sqrt(mean spectrum); channels from 5 eV below to
+    ``fine_structure_width`` above every onset are left out, since tabulated
+    cross-sections have no near-edge fine structure. Isolated spikes are
+    detected in the residuals and refitted without them.
+
+    Relative quantification ignores plural scattering; give a ``low_loss``
+    for thick areas. Power-law backgrounds fit windows of a few hundred eV
+    best: restrict wide windows with ``signal_range``.
+
+    Examples
+    --------
+    >>> import eels_autoid
+    >>> s = hs.load("sto_lmo.hspy", signal_type="EELS_autoid")  # doctest: +SKIP
+    >>> q = eels_autoid.quantify(s, elements=["O", "Ti", "Mn", "La"])  # doctest: +SKIP
+    >>> print(q)  # doctest: +SKIP
+    >>> q.maps["Ti"].plot()  # doctest: +SKIP
+    """
+    from hyperspy.defaults_parser import preferences
+
+    from ..gos import gosh_file
+    from ._result import Quantification
+
+    if show_progressbar is None:
+        show_progressbar = preferences.General.show_progressbar
+    axis = check_signal(signal)
+    margins, background_exponents, (lo, hi) = _check_options(
+        fine_structure_width, edge_margins, background_exponents, signal_range, axis
+    )
+    zero_index = None if low_loss is None else check_low_loss(low_loss, signal, axis)
+    elements, source, identification = _resolve_elements(
+        signal,
+        identification,
+        elements,
+        dict(
+            model=model,
+            threshold=threshold,
+            min_area_fraction=min_area_fraction,
+            low_loss=low_loss,
+            show_progressbar=show_progressbar,
+        ),
+    )
+    settings, defaulted = microscope_settings(
+        signal,
+        beam_energy=beam_energy,
+        convergence_angle=convergence_angle,
+        collection_angle=collection_angle,
+    )
+
+    gos_file_path = gosh_file()
+    energy = axis.offset + axis.scale * np.arange(axis.size)
+    plan = plan_edges(elements, lo, hi, fine_structure_width=fine_structure_width, margins=margins)
+    components, decisions = _build_components(plan, settings, axis.scale, gos_file_path)
+
+    excluded = _excluded_ranges(decisions, lo, hi, fine_structure_width, margins)
+    fitted = (energy >= lo - 1e-9) & (energy <= hi + 1e-9)
+    for a, b in excluded:
+        fitted &= ~((energy >= a) & ((energy < b) | (b >= hi)))
+    # Elements whose edges the remaining channels cannot constrain are left out.
+    columns = {el: _element_column(c, energy, axis.scale) for el, c in components.items()}
+    for el in list(components):
+        col = columns.pop(el)
+        support = np.count_nonzero(fitted & (np.abs(col) > 1e-9 * np.abs(col).max()))
+        if support >= _MIN_EDGE_CHANNELS:
+            columns[el] = col
+            continue
+        del components[el]
+        decisions = [
+            EdgeDecision(
+                d.element,
+                d.subshell,
+                d.onset,
+                "dropped",
+                "too few fitted channels left after excluding the fine-structure regions",
+            )
+            if d.element == el and d.fitted
+            else d
+            for d in decisions
+        ]
+
+    dropped_elements = {}
+    for el in elements:
+        if el not in components:
+            reasons = [f"{d.subshell}: {d.reason}" for d in decisions if d.element == el]
+            dropped_elements[el] = "; ".join(reasons) or "no edge in the fitted range"
+    if not components:
+        detail = "\n".join(f"  {el}: {why}" for el, why in dropped_elements.items())
+        raise ValueError(
+            f"The fitted range {lo:g}..{hi:g} eV covers no edge of {', '.join(elements)} that "
+            f"can be quantified:\n{detail}"
+        )
+    if dropped_elements:
+        warnings.warn(
+            f"{', '.join(dropped_elements)}: no edge that can be fitted in {lo:g}..{hi:g} eV, "
+            "left out of the quantification (result.dropped_elements says why).",
+            UserWarning,
+            stacklevel=2,
+        )
+    quantified = [el for el in elements if el in components]
+
+    # The fit: background power laws, then one column per element.
+    mean = _mean_spectrum(signal.data, show_progressbar)
+    weights = _channel_weights(mean)
+    element_columns = np.column_stack([columns[el] for el in quantified])
+    if background_exponents is None:
+        r0 = _best_exponent(energy, mean, weights, fitted, element_columns)
+        background_exponents = (r0, r0 + _EXPONENT_STEP)
+
+    from hyperspy.components1d import PowerLaw
+
+    powerlaws = []
+    for r in background_exponents:
+        pl = PowerLaw(A=1.0, r=r, origin=0.0)
+        pl.name = f"PowerLaw_r{r:.2f}"
+        pl.r.free = pl.origin.free = False
+        pl.convolved = False  # the background is not single scattering
+        powerlaws.append(pl)
+    design = np.column_stack(
+        [pl.function(energy) * axis.scale for pl in powerlaws] + [element_columns]
+    )
+
+    convolution = None
+    ll_copy = None
+    if low_loss is not None:
+        ll_axis = low_loss.axes_manager.signal_axes[0]
+        n_ll = ll_axis.size
+        # The axis HyperSpy convolves on (calculate_convolution1D_axis).
+        conv_energy = (
+            axis.offset
+            - (n_ll - 1 - zero_index) * axis.scale
+            + axis.scale * np.arange(axis.size + n_ll - 1)
+        )
+        convolution = np.column_stack(
+            [_element_column(components[el], conv_energy, axis.scale) for el in quantified]
+        )
+        ll_copy = _model_signal(low_loss, settings, "Low loss")
+
+    problem = LinearProblem(
+        design=design,
+        weights=weights,
+        fitted=fitted,
+        n_background=len(powerlaws),
+        convolution=convolution,
+        reject_spikes=bool(reject_spikes),
+    )
+    ll_data = None if low_loss is None else low_loss.data
+    if isinstance(signal.data, np.ndarray):
+        if ll_data is not None and not isinstance(ll_data, np.ndarray):
+            ll_data = np.asarray(ll_data.compute())
+        results = _fit_in_memory(signal.data, ll_data, problem, show_progressbar)
+    else:
+        results = _fit_lazy(signal.data, ll_data, problem, show_progressbar)
+
+    lay = output_layout(problem.n_columns, problem.n_elements)
+    bad = int(np.isnan(results[..., 0]).sum())
+    if bad:
+        warnings.warn(
+            f"{bad} spectra hold NaN or inf values in the fitted range (or their low loss "
+            "does): their results are NaN.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+    # The exspy model, holding the fit.
+    title = signal.metadata.get_item("General.title", "") or "EELS"
+    model_sig = _model_signal(signal, settings, title)
+    m = model_sig.create_model(
+        low_loss=ll_copy,
+        auto_background=False,
+        auto_add_edges=False,
+        GOS="dft",
+        gos_file_path=str(gos_file_path),
+    )
+    for pl in powerlaws:
+        m.append(pl)
+        # Marked as set so that exspy does not estimate it from the data
+        # (a pass over a lazy signal) when the edges join.
+        pl.A.map["is_set"] = True
+    masters = {}
+    for el in quantified:
+        m.extend(components[el])
+        masters[el] = next(c for c in components[el] if c.intensity.twin is None)
+    params = [pl.A for pl in powerlaws] + [masters[el].intensity for el in quantified]
+    for comp in m:
+        for p in comp.parameters:
+            if p not in params:
+                p.assign_current_value_to_all()  # fixed: the same in every pixel
+    coefs, stds = results[..., lay["coefficients"]], results[..., lay["std"]]
+    for i, p in enumerate(params):
+        p.map["values"] = coefs[..., i]
+        p.map["std"] = stds[..., i]
+        p.map["is_set"] = True
+    m.set_signal_range_from_mask(fitted)
+    m.fetch_stored_values()
+
+    return Quantification(
+        signal=signal,
+        model=m,
+        elements=quantified,
+        results=results,
+        layout=lay,
+        problem=problem,
+        decisions=decisions,
+        dropped_elements=dropped_elements,
+        identification=identification,
+        element_source=source,
+        absolute=low_loss is not None,
+        low_loss=low_loss,
+        settings=settings,
+        defaulted=defaulted,
+        background_exponents=tuple(background_exponents),
+        fit_range=(lo, hi),
+        excluded_ranges=excluded,
+        fine_structure_width=float(fine_structure_width),
+    )
+
+
+quantify.__doc__ %= QUANTIFY_PARAMETERS
