@@ -11,3 +11,15 @@ def make_spectrum(offset=300.0, scale=1.0, size=1024, nav_shape=(), seed=0, edge
     for onset in edges:
         clean = clean + 0.3 * 1e4 * scale * (e >= onset) * (np.maximum(e, onset) / offset) ** -3
     return rng.poisson(np.broadcast_to(clean, (*nav_shape, size))).astype(np.float32)
+
+
+def build_tiny_network(seed=0, n_out=80, grid_size=3072):
+    """A small, untrained but deterministic 1-D CNN with the model's input contract."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((grid_size, 2))
+    x = keras.layers.Conv1D(4, 16, strides=8, activation="relu")(inp)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    out = keras.layers.Dense(n_out, activation="sigmoid")(x)
+    return keras.Model(inp, out)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from autoid_testing import build_tiny_network
 
 matplotlib.use("Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,18 +30,6 @@ def real_spectra_dir():
     if not (REAL_SPECTRA / "labels.json").is_file():
         pytest.skip("../shared/real_spectra is not available")
     return REAL_SPECTRA
-
-
-def build_tiny_network(seed=0, n_out=80, grid_size=3072):
-    """A small, untrained but deterministic 1-D CNN with the model's input contract."""
-    import keras
-
-    keras.utils.set_random_seed(seed)
-    inp = keras.Input((grid_size, 2))
-    x = keras.layers.Conv1D(4, 16, strides=8, activation="relu")(inp)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    out = keras.layers.Dense(n_out, activation="sigmoid")(x)
-    return keras.Model(inp, out)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ gosh_file
     ``s.create_model(GOS="dft", gos_file_path=gosh_file())``.
 cross_section
     Energy-differential cross-section (barn/eV) of a subshell on an energy axis.
+table_cross_section
+    The same for a GOS table in memory (e.g. just computed with ``subshell_gos``).
 subshell_gos
     GOS table of one ``(n, l)`` subshell of an :class:`Atom`.
 lda_atom, Atom, RadialGrid, ground_state_configuration
@@ -32,7 +34,7 @@ from importlib import resources
 from pathlib import Path
 
 from ._atom import HARTREE_EV, Atom, RadialGrid, ground_state_configuration, lda_atom
-from ._cross_section import cross_section, effective_angle
+from ._cross_section import cross_section, effective_angle, table_cross_section
 from ._oscillator import subshell_gos
 from ._tables import OCCUPANCY_RATIO, TABLE_OF, free_energy_grid, q_grid, subshell_table
 
@@ -44,6 +46,7 @@ __all__ = [
     "ground_state_configuration",
     "subshell_gos",
     "cross_section",
+    "table_cross_section",
     "effective_angle",
     "gosh_file",
     "available_tables",

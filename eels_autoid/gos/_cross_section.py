@@ -21,7 +21,7 @@ from scipy.interpolate import make_interp_spline
 from ._gosh import read_table
 from ._tables import subshell_table
 
-__all__ = ["cross_section", "effective_angle", "q_limits"]
+__all__ = ["cross_section", "table_cross_section", "effective_angle", "q_limits"]
 
 _R = constants.value("Rydberg constant times hc in eV")
 _A0 = constants.value("Bohr radius")
@@ -119,9 +119,8 @@ def _integrate_ln_q2(table, x_lo, x_hi):
     return primitive(x_hi) - primitive(x_lo)
 
 
-@functools.lru_cache(maxsize=4096)
-def _tabulated(path, element, table_name, onset, beam_energy, angle_mrad, ratio):
-    table = read_table(path, element, table_name)
+def _integrate_table(table, onset, beam_energy, angle_mrad, ratio):
+    """A table's cross-section at its energies: (first E, last E, spline, A, r)."""
     E = onset + table.rel_energies
     qmin2, qmax2 = q_limits(E, beam_energy, angle_mrad * 1e-3)
     gos_int = _integrate_ln_q2(table, np.log(qmin2), np.log(qmax2))
@@ -131,6 +130,24 @@ def _tabulated(path, element, table_name, onset, beam_energy, angle_mrad, ratio)
     r = math.log(sigma[-1] / sigma[-2]) / math.log(E[-2] / E[-1])
     A = sigma[-2] / E[-2] ** -r
     return E[0], E[-1], spline, A, r
+
+
+@functools.lru_cache(maxsize=4096)
+def _tabulated(path, element, table_name, onset, beam_energy, angle_mrad, ratio):
+    table = read_table(path, element, table_name)
+    return _integrate_table(table, onset, beam_energy, angle_mrad, ratio)
+
+
+def _evaluate(E, e_first, e_last, spline, A, r):
+    """The integrated table on the energies ``E`` (0 below it, power law beyond it)."""
+    out = np.zeros(E.shape)
+    inside = (E >= e_first) & (E < e_last)
+    if inside.any():
+        out[inside] = spline(E[inside])
+    beyond = E >= e_last
+    if beyond.any():
+        out[beyond] = A * E[beyond] ** -r
+    return out
 
 
 def _members(element, subshell, onsets):
@@ -201,13 +218,87 @@ def cross_section(
         e_on = float(onsets[sub] if onset is None else onset)
         table_name, ratio = subshell_table(sub)
         angle = effective_angle(beam_energy, e_on, convergence_angle, collection_angle)
-        e_first, e_last, spline, A, r = _tabulated(
-            path, element, table_name, e_on, float(beam_energy), float(angle), float(ratio)
-        )
-        inside = (E >= e_first) & (E < e_last)
-        if inside.any():
-            out[inside] += spline(E[inside])
-        beyond = E >= e_last
-        if beyond.any():
-            out[beyond] += A * E[beyond] ** -r
+        args = (e_on, float(beam_energy), float(angle), float(ratio))
+        out += _evaluate(E, *_tabulated(path, element, table_name, *args))
     return out
+
+
+def table_cross_section(
+    gos,
+    q_au,
+    free_energies,
+    energy_axis,
+    onset,
+    beam_energy,
+    collection_angle,
+    convergence_angle=0.0,
+    occupancy_ratio=1.0,
+):
+    """Energy-differential cross-section (barn/eV) of a GOS table held in memory.
+
+    The same integration as :func:`cross_section`, for a table that is not in
+    a GOSH file: for instance one just computed with :func:`subshell_gos` for
+    an element or subshell the bundled file does not hold.
+
+    Parameters
+    ----------
+    gos : array_like, shape (n_E, n_q)
+        ``df/dE`` (1/eV) of the whole ``(n, l)`` subshell, as returned by
+        :func:`subshell_gos`.
+    q_au : array_like, shape (n_q,)
+        Momentum transfers (1/bohr), increasing.
+    free_energies : array_like, shape (n_E,)
+        Ejected-electron energies (eV), increasing; the first is put at ``onset``.
+    energy_axis : array_like
+        Energy losses (eV), any shape.
+    onset : float
+        Edge onset (eV).
+    beam_energy : float
+        Incident energy (keV).
+    collection_angle : float
+        Collection semi-angle (mrad).
+    convergence_angle : float
+        Convergence semi-angle (mrad); handled with exspy's effective angle at
+        the onset.
+    occupancy_ratio : float
+        Share of the table the edge carries: ``OCCUPANCY_RATIO[subshell]`` for
+        one spin-orbit partner (0.6 for an ``M5``), 1 for the whole subshell.
+
+    Returns
+    -------
+    ndarray
+        ``d sigma / dE`` per atom in barn/eV on ``energy_axis`` (0 below the onset).
+
+    Examples
+    --------
+    The U N5 edge (4d5/2, 736 eV), which the bundled file (Li..Bi) does not hold:
+
+    >>> import numpy as np
+    >>> from eels_autoid import gos
+    >>> e_free, q = gos.free_energy_grid(64, 1500.0), gos.q_grid(64)
+    >>> table = gos.subshell_gos(gos.lda_atom(92, refine=1), 4, 2, e_free, q)  # doctest: +SKIP
+    >>> energy = np.arange(700.0, 1000.0, 0.5)
+    >>> sigma = gos.table_cross_section(
+    ...     table, q, e_free, energy, 736.2, 200.0, 20.0,
+    ...     occupancy_ratio=gos.OCCUPANCY_RATIO["N5"],
+    ... )  # doctest: +SKIP
+    """
+    from ._gosh import GOSTable
+
+    gos = np.asarray(gos, dtype=float)
+    q_au = np.asarray(q_au, dtype=float)
+    free_energies = np.asarray(free_energies, dtype=float)
+    if gos.shape != (free_energies.size, q_au.size):
+        raise ValueError(
+            f"gos has shape {gos.shape}; expected (len(free_energies), len(q_au)) = "
+            f"({free_energies.size}, {q_au.size})."
+        )
+    table = GOSTable(gos, q_au, free_energies, attrs={})
+    angle = effective_angle(beam_energy, onset, convergence_angle, collection_angle)
+    E = np.asarray(energy_axis, dtype=float)
+    return _evaluate(
+        E,
+        *_integrate_table(
+            table, float(onset), float(beam_energy), float(angle), float(occupancy_ratio)
+        ),
+    )

@@ -158,13 +158,24 @@ class IdentificationModel:
         return self.card.grid
 
     def predict(self, x: np.ndarray, *, member_spread: bool = False):
-        """Probabilities (n, 80), averaged over members; optionally their spread."""
+        """Probabilities (n, 80), averaged over members; optionally their spread.
+
+        The spread is the standard deviation over the members of an ensemble;
+        for a single network, the Bernoulli standard deviation
+        ``sqrt(p (1 - p))`` of its calibrated probabilities.
+        """
         x = np.ascontiguousarray(x, dtype=np.float32)
         with self._lock:
             outs = [np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in self.networks]
         stack = np.stack(outs)
         mean = stack.mean(axis=0)
         if member_spread:
+            if len(outs) == 1:
+                # One network has no spread of members: its probabilities are
+                # calibrated (reliability curve in the card), so the standard
+                # deviation of the yes/no outcome they predict is the honest
+                # per-element uncertainty.
+                return mean, np.sqrt(mean * (1.0 - mean))
             return mean, stack.std(axis=0)
         return mean
 

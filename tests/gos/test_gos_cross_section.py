@@ -8,7 +8,14 @@ import time
 import numpy as np
 import pytest
 
-from eels_autoid.gos import cross_section, effective_angle, gosh_file
+from eels_autoid.gos import (
+    OCCUPANCY_RATIO,
+    cross_section,
+    effective_angle,
+    gosh_file,
+    table_cross_section,
+)
+from eels_autoid.gos._gosh import read_table
 
 
 def _exspy_edge(element_subshell, **kw):
@@ -101,3 +108,39 @@ def test_repeated_calls_are_cheap():
     for _ in range(200):
         cross_section("Ba", "M5", E, 200.0, 20.0)
     assert (time.perf_counter() - t) / 200 < 0.01
+
+
+@pytest.mark.parametrize(
+    "element, subshell, table, onset", [("Fe", "L3", "L23", 708.0), ("Ba", "M4", "M45", 796.0)]
+)
+@pytest.mark.parametrize("alpha, beta, E0", [(0.0, 20.0, 200.0), (25.0, 15.0, 300.0)])
+def test_table_in_memory_gives_the_same_cross_section_as_the_file(
+    element, subshell, table, onset, alpha, beta, E0
+):
+    t = read_table(gosh_file(), element, table)
+    E = np.arange(onset - 50.0, onset + 1500.0, 0.5)
+    from_file = cross_section(element, subshell, E, E0, beta, alpha, onset=onset)
+    in_memory = table_cross_section(
+        np.array(t.gos, dtype=float),
+        t.q_au,
+        t.free_energies,
+        E,
+        onset,
+        E0,
+        beta,
+        alpha,
+        occupancy_ratio=OCCUPANCY_RATIO[subshell],
+    )
+    assert from_file.max() > 0
+    np.testing.assert_allclose(in_memory, from_file, rtol=1e-10, atol=1e-12 * from_file.max())
+    # the whole (n, l) table is the sum of its spin-orbit partners
+    whole = table_cross_section(t.gos, t.q_au, t.free_energies, E, onset, E0, beta, alpha)
+    np.testing.assert_allclose(whole, from_file / OCCUPANCY_RATIO[subshell], rtol=1e-10)
+
+
+def test_table_in_memory_checks_its_shape():
+    t = read_table(gosh_file(), "C", "K1")
+    with pytest.raises(ValueError, match="shape"):
+        table_cross_section(
+            t.gos[:, 1:], t.q_au, t.free_energies, np.arange(300.0, 400.0), 284, 200, 20
+        )
