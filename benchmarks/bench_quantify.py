@@ -26,29 +26,12 @@ import sys
 import time
 
 import numpy as np
+from bench_identify import _fallback_model  # same folder: one home for the stand-in model
 
 
 def _rss_mb() -> float:
     # ru_maxrss is in kB on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _fallback_model():
-    import keras
-
-    import eels_autoid
-    from eels_autoid.models import IdentificationModel, ModelCard
-
-    if eels_autoid.bundled_models():
-        return eels_autoid.load_model()
-    keras.utils.set_random_seed(0)
-    inp = keras.Input((3072, 2))
-    x = keras.layers.Conv1D(16, 16, strides=8, activation="relu")(inp)
-    x = keras.layers.Conv1D(32, 9, strides=4, activation="relu")(x)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    out = keras.layers.Dense(80, activation="sigmoid")(x)
-    print("no bundled model: timing a small untrained CNN")
-    return IdentificationModel([keras.Model(inp, out)], ModelCard(name="bench-cnn"))
 
 
 def _timed(func, repeats):
