@@ -299,3 +299,22 @@ def test_every_real_file_loads_as_eels_autoid_and_is_identified(real_spectra_dir
         assert r.probabilities.data.shape == (*nav, 80), name
         assert np.isfinite(np.asarray(r.probabilities.data)).all(), name
         assert set(r.elements) <= set(r.observable)
+
+
+def test_two_models_in_one_process_give_their_own_results(tmp_path, tiny_model, spectrum_image):
+    # The model's dask token is its identity (not a pickle of its weights):
+    # two networks must never share a task key and so a cached result.
+    from autoid_testing import build_tiny_network
+
+    from eels_autoid.models import ModelCard
+
+    build_tiny_network(seed=1).save(tmp_path / "other.keras")
+    ModelCard(name="tiny", threshold=0.5).save(tmp_path / "other.json")
+    other = eels_autoid.load_model(tmp_path / "other.keras")
+    a = identify_edges(spectrum_image, model=tiny_model, lazy_output=True)
+    b = identify_edges(spectrum_image, model=other, lazy_output=True)
+    assert a.probabilities.data.name != b.probabilities.data.name
+    pa, pb = a.probabilities.data.compute(), b.probabilities.data.compute()
+    assert not np.allclose(pa, pb)
+    eager = identify_edges(spectrum_image, model=tiny_model).probabilities.data
+    np.testing.assert_allclose(pa, eager)

@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python docs/scripts/release_model.py RUN_DIR [--real ../shared/real_spectra]
         [--name default] [--test-size 4096] [--target eels_autoid/weights]
+        [--members CKPT.keras ...] [--no-figures]
 
 1. Exports the run's best checkpoint (weights only) with
    :func:`eels_autoid.training.export_run`.
@@ -114,19 +115,37 @@ def main():
     p.add_argument("--target", default="eels_autoid/weights")
     p.add_argument("--test-size", type=int, default=4096)
     p.add_argument("--test-seed", type=int, default=20261121)
+    p.add_argument(
+        "--members",
+        nargs="+",
+        help="checkpoints (.keras) of the run to ship as an ensemble instead of its best one",
+    )
+    p.add_argument(
+        "--no-figures", action="store_true", help="leave docs/_static alone (e.g. for an ensemble)"
+    )
     args = p.parse_args()
 
     import eels_autoid
     from eels_autoid.evaluation import evaluate_folder, evaluate_test_set
     from eels_autoid.evaluation._evaluate import evaluate_arrays
     from eels_autoid.models import load_model
-    from eels_autoid.training import export_run
+    from eels_autoid.simulate import SIMULATOR_VERSION
+    from eels_autoid.training import export_model, export_run
     from eels_autoid.training._loop import validation_data
 
     run = Path(args.run)
-    out = run / "release"
-    out.mkdir(exist_ok=True)
+    out = run / "release" if args.name == "default" else run / f"release-{args.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / "model").is_dir():
+        shutil.rmtree(out / "model")
     card_path = export_run(run, out / "model", name=args.name, threshold=0.5)
+    if args.members:
+        # Same card (recipe, data versions), other weights: an ensemble of checkpoints.
+        info = json.loads(card_path.read_text())
+        info = {k: info[k] for k in ("architecture", "training", "metrics")}
+        info["architecture"]["ensemble_members"] = [Path(m).name for m in args.members]
+        shutil.rmtree(out / "model")
+        card_path = export_model(args.members, out / "model", args.name, threshold=0.5, info=info)
     model = load_model(card_path)
     with open(run / "config.json") as f:
         config = json.load(f)
@@ -145,7 +164,8 @@ def main():
     )
 
     # Final figures at that threshold.
-    test_path = out / "simulated_test.npz"
+    # Cached per simulator version: a newer forward model draws a new test set.
+    test_path = run / "release" / f"simulated_test_v{SIMULATOR_VERSION}.npz"
     _test_set(test_path, args.test_size, args.test_seed)
     card = json.loads(card_path.read_text())
     card["threshold"] = threshold
@@ -172,7 +192,12 @@ def main():
     card["metrics"] = dict(
         threshold_choice="max of the mean micro F1 of simulated validation and real validation",
         simulated_validation=brief(evaluate_arrays(y_val, p_val, threshold)),
-        simulated_test=dict(brief(sim_test), seed=args.test_seed, parameters="simulator defaults"),
+        simulated_test=dict(
+            brief(sim_test),
+            seed=args.test_seed,
+            parameters="simulator defaults",
+            data_version=f"eels_autoid.simulate {SIMULATOR_VERSION}",
+        ),
         real=dict(
             brief(real),
             excluded=["C"],
@@ -186,9 +211,9 @@ def main():
     target = Path(args.target)
     for f in (out / "model").iterdir():
         shutil.copy2(f, target / f.name)
-    _figures(
-        run, real, sim_test, Path(__import__("os").environ.get("RELEASE_STATIC", "docs/_static"))
-    )
+    if not args.no_figures:
+        static = Path(__import__("os").environ.get("RELEASE_STATIC", "docs/_static"))
+        _figures(run, real, sim_test, static)
     print(json.dumps(card["metrics"], indent=1))
 
 

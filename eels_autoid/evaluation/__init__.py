@@ -145,6 +145,12 @@ def _parser():
     )
     p.add_argument("--no-pixels", action="store_true", help="skip per-pixel scoring of maps")
     p.add_argument("--labels", default="labels.json", help="labels file name in the folder")
+    p.add_argument(
+        "--split",
+        default="test",
+        choices=("train", "validation", "test"),
+        help="split of a simulated dataset file written by write_dataset (default: test)",
+    )
     return p
 
 
@@ -177,7 +183,9 @@ def main(argv=None) -> int:
                 labels=args.labels,
             )
         elif path.is_file():
-            report = evaluate_test_set(path, model=args.model, threshold=args.threshold)
+            report = evaluate_test_set(
+                path, model=args.model, threshold=args.threshold, split=args.split
+            )
         else:
             raise FileNotFoundError(f"{path} does not exist.")
     except (FileNotFoundError, ValueError, KeyError) as err:

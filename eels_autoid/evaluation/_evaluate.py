@@ -276,18 +276,25 @@ def evaluate_folder(
     return report
 
 
-def evaluate_test_set(path, *, model=None, threshold=None, exclude=(), batch_size=256):
+def evaluate_test_set(
+    path, *, model=None, threshold=None, exclude=(), batch_size=256, split="test"
+):
     """Evaluate a model on a simulated test set stored as model inputs.
 
     Parameters
     ----------
     path : str or pathlib.Path
         ``.npz`` or HDF5 file with arrays ``x`` (n, 3072, 2) model inputs and
-        ``y`` (n, 80) labels; optionally ``observable`` (n, 80) booleans.
+        ``y`` (n, 80) labels, optionally ``observable`` (n, 80) booleans; or
+        a file written by :func:`eels_autoid.simulate.write_dataset`, whose
+        ``split`` group is read.
     model, threshold
         As in :func:`evaluate_folder`.
     exclude : iterable of str
     batch_size : int
+    split : {"test", "validation", "train"}
+        The group of a :func:`~eels_autoid.simulate.write_dataset` file; ignored
+        for files holding ``x`` and ``y`` at the top level.
 
     Returns
     -------
@@ -304,7 +311,15 @@ def evaluate_test_set(path, *, model=None, threshold=None, exclude=(), batch_siz
         import h5py
 
         with h5py.File(path, "r") as f:
-            data = {k: f[k][()] for k in f if k in ("x", "y", "observable")}
+            group = f
+            if "x" not in f:
+                if split not in f:
+                    raise KeyError(
+                        f"{path} holds neither arrays x and y nor a {split!r} group "
+                        f"(it has: {', '.join(f) or 'nothing'})."
+                    )
+                group = f[split]
+            data = {k: group[k][()] for k in group if k in ("x", "y", "observable")}
     net = load_model(model)
     thresholds = net.card.thresholds(threshold)
     x = data["x"]

@@ -12,6 +12,8 @@ from ..vocabulary import _FIRST_Z, ELEMENTS, element_index, observable_edges
 
 __all__ = ["EdgeIdentification", "SummaryRow", "IdentificationSummary"]
 
+_LABEL_POINTS = 8.0  # edge labels on EdgeIdentification.plot
+
 
 class SummaryRow(NamedTuple):
     """One observable element in :meth:`EdgeIdentification.summary`."""
@@ -288,7 +290,11 @@ class EdgeIdentification:
         detected = set(self.elements)
         edges = [e for e in observable_edges(*self.energy_range) if e.element in detected]
         if edges:
+            import matplotlib as mpl
+
             x = np.array([(e.onset - self.energy_shift) / ev_per_unit for e in edges])
+            # HyperSpy's text markers scale the default font by sqrt(sizes).
+            sizes = (_LABEL_POINTS / mpl.rcParams["font.size"]) ** 2
             top = float(np.nanmax(spectrum.data))
             spectrum.add_marker(hs.plot.markers.VerticalLines(offsets=x, color="k", alpha=0.6))
             spectrum.add_marker(
@@ -297,7 +303,7 @@ class EdgeIdentification:
                     texts=np.array([e.label for e in edges]),
                     color="k",
                     rotation=90,
-                    sizes=9,
+                    sizes=sizes,
                     verticalalignment="top",
                 )
             )

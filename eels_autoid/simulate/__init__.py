@@ -24,6 +24,8 @@ simulate_batch
     The numpy-only simulator (dicts of arrays).
 SimulationParameters, DEFAULT_PARAMETERS
     Every drawn parameter and its default range.
+SIMULATOR_VERSION
+    The version of the simulated data (model cards record it).
 CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
     Where the cross-sections come from.
 """
@@ -32,7 +34,12 @@ from ._core import get_bank, set_bank, simulate_batch
 from ._dataset import read_dataset, write_dataset
 from ._edges import CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
 from ._labels import DETECTION_SIGMA, is_detectable, labels
-from ._parameters import DEFAULT_PARAMETERS, LOG_UNIFORM, SimulationParameters
+from ._parameters import (
+    DEFAULT_PARAMETERS,
+    LOG_UNIFORM,
+    SIMULATOR_VERSION,
+    SimulationParameters,
+)
 from ._signals import spectra, spectrum_image, superlattice
 from ._training import TrainingBatches, batch_model_input, training_batches
 
@@ -51,6 +58,7 @@ __all__ = [
     "set_bank",
     "SimulationParameters",
     "DEFAULT_PARAMETERS",
+    "SIMULATOR_VERSION",
     "LOG_UNIFORM",
     "CrossSectionBank",
     "GoshTables",

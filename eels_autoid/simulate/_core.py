@@ -33,10 +33,13 @@ from ._detector import acquire, draw_detector
 from ._edges import (
     FS_LENGTH,
     FS_STEP,
+    PI_STAR_K,
+    PI_STAR_PROBABILITY,
     CrossSectionBank,
     effective_angle,
-    fine_structure_templates,
+    fine_structure_parts,
     has_white_lines,
+    white_line_heights,
 )
 from ._labels import is_detectable
 from ._parameters import draw, resolve_parameters
@@ -376,18 +379,19 @@ def _lookup(bank, rows, first, step, L):
 
 
 def _fs_subshells(bank, element):
-    """Onsets and white-line flags of an element's subshells that get fine structure."""
+    """Onsets, white-line flags and names of an element's subshells that get fine structure."""
     key = (id(bank), element)
     if key not in _FS_CACHE:
         z = atomic_number(element)
         items = [
-            (o, has_white_lines(z, n))
+            (o, has_white_lines(z, n), n)
             for n, o in bank.onsets(element).items()
             if n in _FS_SUBSHELLS
         ]
         _FS_CACHE[key] = (
-            np.array([o for o, _ in items], dtype=float),
-            np.array([w for _, w in items], dtype=bool),
+            np.array([o for o, _, _ in items], dtype=float),
+            np.array([w for _, w, _ in items], dtype=bool),
+            tuple(n for _, _, n in items),
         )
     return _FS_CACHE[key]
 
@@ -401,27 +405,40 @@ def _add_fine_structure(
     """Add fine structure in place to ``sigma`` at K, L2,3, M4,5, N4,5 subshells on the grid."""
     lo_e, hi_e = energy[:, 0], energy[:, -1]
     per_pair = [_fs_subshells(bank, el) for el in pair_el]
-    counts = np.array([len(o) for o, _ in per_pair])
+    counts = np.array([len(o) for o, _, _ in per_pair])
     if not counts.sum():
         return {"pair": np.zeros(0, int), "onset": np.zeros(0), "span": np.zeros(0)}
     q_pair = np.repeat(np.arange(len(pair_el)), counts)
-    q_onset = np.concatenate([o for o, _ in per_pair]) + pair_shift[q_pair]
-    q_white = np.concatenate([w for _, w in per_pair])
+    q_onset = np.concatenate([o for o, _, _ in per_pair]) + pair_shift[q_pair]
+    q_white = np.concatenate([w for _, w, _ in per_pair])
+    q_name = np.array([n for _, _, names in per_pair for n in names], dtype=object)
     i = pair_spec[q_pair]
     on_grid = (q_onset > lo_e[i] - 100) & (q_onset < hi_e[i])
-    q_pair, q_onset, q_white = q_pair[on_grid], q_onset[on_grid], q_white[on_grid]
+    q_pair, q_onset, q_white, q_name = (a[on_grid] for a in (q_pair, q_onset, q_white, q_name))
+    pi_star = np.array(
+        [
+            n == "K" and atomic_number(pair_el[p]) in PI_STAR_K
+            for n, p in zip(q_name, q_pair, strict=True)
+        ],
+        dtype=bool,
+    )
+    q_white = q_white | (pi_star & (rng.random(len(q_pair)) < PI_STAR_PROBABILITY))
     if not len(q_pair):
         return {"pair": q_pair, "onset": q_onset, "span": np.zeros(0)}
     nq = len(q_pair)
     # A pool of templates per batch, each used by several edges: drawing one
     # per edge would cost more than the rest of the simulation.
     pool_n = min(_FS_POOL, nq)
-    t_plain, span_plain = fine_structure_templates(rng, pool_n, params, np.zeros(pool_n, bool))
-    t_white, span_white = fine_structure_templates(rng, pool_n, params, np.ones(pool_n, bool))
+    plain = fine_structure_parts(rng, pool_n, params, np.zeros(pool_n, bool))
+    white = fine_structure_parts(rng, pool_n, params, np.ones(pool_n, bool))
     pick = rng.integers(pool_n, size=nq)
-    templates = np.concatenate([t_plain, t_white])
+    rest = np.concatenate([plain["rest"], white["rest"]])
+    first = np.concatenate([plain["white"], white["white"]])
     tid = pick + q_white * pool_n
-    span = np.concatenate([span_plain, span_white])[tid]
+    span = np.concatenate([plain["span"], white["span"]])[tid]
+    # Each edge its own white-line height (the pool's would repeat across edges).
+    height = np.where(q_white, draw(rng, "white_line", params, nq), 0.0)
+    wl_width = np.concatenate([plain["width"], white["width"]])[tid]
     # Edge amplitude: the jump of the element's cross-section at the onset.
     ncol = bank.table.shape[1]
     flat = bank.table.reshape(-1)
@@ -434,6 +451,20 @@ def _add_fine_structure(
         at(q_onset - pair_shift[q_pair] + 15), at(q_onset - pair_shift[q_pair] + 50)
     ) - at(q_onset - pair_shift[q_pair] - 2)
     amp = np.maximum(amp, 0.0) * pair_frac[q_pair]
+    # White lines of a spin-orbit pair keep the element's branching ratio.
+    for p in np.unique(q_pair[q_white]):
+        k = np.nonzero((q_pair == p) & q_white)[0]
+        if len(k) > 1:
+            height[k] = white_line_heights(
+                pair_el[p],
+                q_name[k],
+                height[k],
+                amp[k],
+                wl_width[k],
+                rng,
+                maximum=float(np.max(params.white_line)),
+            )
+    height = np.clip(height, 0.0, float(np.max(params.white_line)))
     # Segments of the fine grid covered by each template.
     i = pair_spec[q_pair]
     L = energy.shape[1]
@@ -450,8 +481,12 @@ def _add_fine_structure(
     ok = (x >= 0) & (kx < FS_LENGTH - 1)
     kx = np.clip(kx, 0, FS_LENGTH - 2)
     fr = x - kx
-    t = templates[tid[q_of], kx]
-    val = np.where(ok, (t + fr * (templates[tid[q_of], kx + 1] - t)) * amp[q_of], 0.0)
+    h = height[q_of]
+    t0 = rest[tid[q_of], kx] + h * first[tid[q_of], kx]
+    t1 = rest[tid[q_of], kx + 1] + h * first[tid[q_of], kx + 1]
+    # Overlapping peaks never take a white line above its stated maximum.
+    t = np.minimum(t0 + fr * (t1 - t0), float(np.max(params.white_line)))
+    val = np.where(ok, t * amp[q_of], 0.0)
     add = np.bincount(q_pair[q_of] * L + j, weights=val, minlength=sigma.size).reshape(sigma.shape)
     # The cross-section times (1 + fine structure) stays non-negative.
     np.maximum(sigma + add, 0.0, out=sigma)

@@ -466,8 +466,37 @@ class CrossSectionBank:
 # Fine structure
 
 _HBAR_EVS = constants.hbar / constants.e
-_WHITE_LINE_L = set(range(21, 30)) | set(range(39, 47))  # 3d and 4d metals
-_WHITE_LINE_M = set(range(57, 71))  # lanthanides
+# K+ and Ca2+ have empty 3d states right above the Fermi level: sharp L3, L2
+# lines like Sc's (real K L2,3 next to C K shows them; without them the
+# carbon sigma* bump passed for potassium).
+_WHITE_LINE_L = set(range(19, 30)) | set(range(39, 47))  # K, Ca, 3d and 4d metals
+_WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 4f
+# B, C, N and O K edges open with a sharp pi* peak in sp2 and molecular bonding
+# (h-BN, graphite, N2) and a pre-peak in transition-metal oxides, often
+# several times the edge jump. Drawn for half of those edges; without it a
+# sharp peak at an onset meant a white line, e.g. V L3 beside O K.
+PI_STAR_K = frozenset({5, 6, 7, 8})
+PI_STAR_PROBABILITY = 0.5
+
+# White-line intensity ratio of a spin-orbit pair, lower over upper edge:
+# I(L3)/I(L2) for 3d and 4d metals, I(M5)/I(M4) for Cs..Yb. They are far from
+# the statistical 2 (L) and 1.5 (M) and differ along each row: 3d ratios rise
+# from ~0.8 (Ti, the two lines about equal) to ~4 (Fe), the lanthanides' from
+# ~0.8 (La, M4 the larger) to >10 (Yb, M4 almost gone). Without them the
+# simulated pairs are interchangeable, and so are Co L3,2 and Ba M5,4 (both
+# 15 eV apart at ~780 eV) or one lanthanide and its neighbour. Typical values
+# of oxides (Leapman et al. 1982, Pearson et al. 1993 for 3d; Thole et al.
+# 1985, Fortner and Buck 1996 for 4f); valence spread is drawn around them.
+WHITE_LINE_RATIO = {
+    "K": 1.0, "Ca": 0.9, "Sc": 0.9, "Ti": 0.8, "V": 1.0, "Cr": 1.5, "Mn": 2.8,
+    "Fe": 4.0, "Co": 3.5, "Ni": 3.0, "Cu": 2.5,
+    "Y": 2.0, "Zr": 2.0, "Nb": 2.0, "Mo": 2.0, "Tc": 2.2, "Ru": 2.4, "Rh": 2.6, "Pd": 2.8,
+    "Cs": 0.8, "Ba": 0.8, "La": 0.8, "Ce": 0.85, "Pr": 0.95, "Nd": 1.05, "Pm": 1.2,
+    "Sm": 1.35, "Eu": 1.55, "Gd": 1.8, "Tb": 2.1, "Dy": 2.6, "Ho": 3.3, "Er": 4.5,
+    "Tm": 7.0, "Yb": 15.0,
+}  # fmt: skip
+WHITE_LINE_RATIO_SPREAD = 0.25  # log-normal sigma: valence and crystal field
+_LOWER_PARTNER = {"L2": "L3", "M4": "M5"}
 
 
 def has_white_lines(z: int, subshell: str) -> bool:
@@ -511,8 +540,26 @@ def fine_structure_templates(rng, n, params, white):
     templates : numpy.ndarray, float32, shape (n, FS_LENGTH)
     spans : numpy.ndarray, shape (n,)
     """
+    parts = fine_structure_parts(rng, n, params, white)
+    t = parts["rest"] + parts["height"][:, None] * parts["white"]
+    return np.minimum(t, float(np.max(params.white_line))).astype(np.float32), parts["span"]
+
+
+def fine_structure_parts(rng, n, params, white):
+    """The pieces of :func:`fine_structure_templates`, for edges whose white line is scaled.
+
+    Returns
+    -------
+    dict
+        ``rest`` (n, FS_LENGTH): every peak but the white line, >= -0.8;
+        ``white`` (n, FS_LENGTH): the white line at unit height (zero where
+        ``white`` is False); ``height`` (n,): its drawn height; ``width``
+        (n,): its FWHM (eV); ``span`` (n,). A template is
+        ``min(rest + height * white, max(params.white_line))``.
+    """
     from ._parameters import draw
 
+    white = np.asarray(white, dtype=bool)
     x = np.arange(FS_LENGTH) * FS_STEP
     n_peaks = draw(rng, "fs_peaks", params, n, dtype=int)
     span = draw(rng, "fs_span", params, n)
@@ -527,18 +574,66 @@ def fine_structure_templates(rng, n, params, white):
     amp *= rng.choice([-1.0, 1.0], (n, max_peaks), p=[0.35, 0.65])
     amp *= np.exp(-pos / (0.5 * span[:, None]))  # oscillations fade above the edge
     amp[np.arange(max_peaks)[None, :] >= n_peaks[:, None]] = 0.0
-    wl = draw(rng, "white_line", params, n)
-    amp[:, 0] = np.where(white, wl, np.abs(amp[:, 0]) + 0.3)
+    height = np.where(white, draw(rng, "white_line", params, n), 0.0)
+    amp[:, 0] = np.where(white, 0.0, np.abs(amp[:, 0]) + 0.3)
     width[:, 0] = np.where(white, rng.uniform(0.8, 2.5, n), width[:, 0])
     sigma = width / 2.3548
-    t = np.zeros((n, FS_LENGTH))
+
+    def gaussian(k):
+        return np.exp(-0.5 * ((x[None, :] - pos[:, k, None]) / sigma[:, k, None]) ** 2)
+
+    rest = np.zeros((n, FS_LENGTH))
     for k in range(max_peaks):
-        t += amp[:, k, None] * np.exp(
-            -0.5 * ((x[None, :] - pos[:, k, None]) / sigma[:, k, None]) ** 2
-        )
-    # Rise from zero at the onset and taper to zero at the span: nothing leaks out.
+        rest += amp[:, k, None] * gaussian(k)
+    # Rise from zero at the onset and taper to zero at the span: nothing leaks
+    # out. Never let fine structure make the cross-section negative (the white
+    # line only adds).
     taper = np.clip(x[None, :] / 0.5, 0, 1) * np.clip((span[:, None] - x[None, :]) / 10.0, 0, 1)
-    # Never let fine structure make the cross-section negative.
-    # and overlapping peaks never take a white line above its stated maximum.
-    t = np.clip(t * taper, -0.8 * taper, float(np.max(params.white_line)))
-    return t.astype(np.float32), span
+    rest = np.maximum(rest * taper, -0.8 * taper)
+    first = np.where(white[:, None], gaussian(0) * taper, 0.0) if max_peaks else 0.0 * rest
+    return {
+        "rest": rest.astype(np.float32),
+        "white": np.asarray(first, dtype=np.float32),
+        "height": height,
+        "width": width[:, 0] if max_peaks else np.zeros(n),
+        "span": span,
+    }
+
+
+def white_line_heights(element, names, heights, amplitudes, widths, rng, maximum=np.inf):
+    """Tie the upper white line of a spin-orbit pair to the lower one.
+
+    Parameters
+    ----------
+    element : str
+    names : sequence of str
+        Subshell names of one element's edges that carry white lines.
+    heights, amplitudes, widths : numpy.ndarray
+        Drawn white-line heights (in edge amplitudes), the edge amplitudes
+        (the cross-section's jump at each onset) and the white lines' FWHM.
+    rng : numpy.random.Generator
+    maximum : float
+        Highest allowed height: a pair that would exceed it is scaled down
+        as a whole, keeping its ratio.
+
+    Returns
+    -------
+    numpy.ndarray
+        Heights with ``I(lower) / I(upper)`` (peak area, ~ height x amplitude
+        x width) equal to :data:`WHITE_LINE_RATIO` times a log-normal spread;
+        edges without a partner keep their height.
+    """
+    heights = np.array(heights, dtype=float)
+    ratio = WHITE_LINE_RATIO.get(element)
+    if ratio is None:
+        return heights
+    index = {name: k for k, name in enumerate(names)}
+    for upper, lower in _LOWER_PARTNER.items():
+        if upper in index and lower in index:
+            u, lo = index[upper], index[lower]
+            r = ratio * np.exp(WHITE_LINE_RATIO_SPREAD * rng.standard_normal())
+            area_lower = heights[lo] * amplitudes[lo] * widths[lo]
+            heights[u] = area_lower / max(r * amplitudes[u] * widths[u], 1e-30)
+            if heights[u] > maximum:
+                heights[[lo, u]] *= maximum / heights[u]
+    return heights

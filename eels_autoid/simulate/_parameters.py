@@ -16,6 +16,15 @@ import numpy as np
 __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve_parameters"]
 
 
+# The version of the simulated data: bump it whenever the forward model or a
+# default changes what is drawn, so that model cards say what a network saw.
+#   1: first release (GOS edges, generic fine structure, instrument effects).
+#   2: white lines of spin-orbit pairs keep each element's branching ratio;
+#      Cs and Ba M4,5 get white lines.
+#   3: K and Ca L2,3 get white lines; half of the B, C, N, O K edges a pi* peak.
+SIMULATOR_VERSION = 3
+
+
 @dataclass(frozen=True)
 class SimulationParameters:
     """Default ranges of the forward model (see ``docs/simulate.rst``).

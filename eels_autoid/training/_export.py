@@ -161,6 +161,8 @@ def export_run(run_dir, target_dir=None, *, name=None, threshold=None, source=No
             best_epoch=state["best_epoch"],
             spectra_seen=state["spectra_seen"],
             stop_reason=state["stop_reason"],
+            # [first epoch, data] for each stretch of the run.
+            data_versions=state.get("data_versions", []),
         ),
         metrics=dict(
             simulated_validation=dict(

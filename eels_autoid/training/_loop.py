@@ -238,6 +238,15 @@ def _bce(y, p):
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+def data_version(config, source=None):
+    """What a run's training data is: the simulator and its version, or the source's name."""
+    if source is None and config["data"]["source"].startswith("eels_autoid.simulate:"):
+        from ..simulate import SIMULATOR_VERSION
+
+        return f"eels_autoid.simulate {SIMULATOR_VERSION}"
+    return str(getattr(source, "__name__", None) or config["data"]["source"])
+
+
 def _new_state(config):
     return dict(
         epoch=0,
@@ -312,6 +321,12 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, workers=No
         # More epochs asked for than the run was given: carry on.
         state["finished"] = state["epoch"] >= int(t["epochs"])
     data_source = resolve_source(source or config["data"]["source"])
+    # Which data each stretch of epochs saw: a resumed run may continue on a
+    # newer simulator, and its card must say so.
+    versions = state.setdefault("data_versions", [])
+    current = data_version(config, source)
+    if not versions or versions[-1][1] != current:
+        versions.append([state["epoch"] + 1, current])
     x_val, y_val = validation_data(config, data_source)
 
     if resume and state["epoch"] > 0:

@@ -2,11 +2,12 @@
 Denoise a low-count spectrum image: autoencoder and PCA
 =======================================================
 
-A simulated 40 x 30 two-phase Fe oxide map with about 15 counts per channel
-at the edges, as recorded at hundreds of frames per second, is denoised by
-:func:`eels_autoid.denoise.autoencoder` (a small network trained on the map
-itself, RapidEELS) and by PCA for comparison; the phases are then classified
-from the latent maps with a few labelled pixels. See :doc:`/denoise`.
+A 40 x 30 two-phase Fe oxide map simulated with :mod:`eels_autoid.simulate`,
+with about 15 counts per channel at the edges as recorded at hundreds of frames
+per second, is denoised by :func:`eels_autoid.denoise.autoencoder` (a small
+network trained on the map itself, RapidEELS) and by PCA for comparison; the
+phases are then classified from the latent maps with a few labelled pixels.
+See :doc:`/denoise`.
 
 Run as a script, ``python examples/denoise/plot_denoise.py [OUTPUT_FOLDER]``
 also writes the figures as PNG files into ``OUTPUT_FOLDER``.
@@ -20,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from eels_autoid.denoise import autoencoder
+from eels_autoid.simulate import spectra
 
 hs.preferences.General.show_progressbar = False
 
@@ -27,35 +29,45 @@ hs.preferences.General.show_progressbar = False
 # %%
 # A two-phase map
 # ---------------
-# Power-law background, Fe L2,3 white lines in both phases (L3/L2 = 5 in
-# phase A, 3 in phase B), an O K edge in phase A only, and Poisson noise. The
-# boundary between the phases is wavy; ``clean`` is the noise-free truth.
-def simulated_map(seed=0, nav=(40, 30), n=512):
-    """Power-law background, O K (phase A only) and Fe L2,3 white lines, Poisson noise."""
-    e = 480.0 + np.arange(n)
-
-    def step(onset, width=1.0):
-        return 0.5 + np.arctan((e - onset) / width) / np.pi
-
-    def peak(centre, height, width=1.2):
-        return height * np.exp(-0.5 * ((e - centre) / width) ** 2)
-
-    def phase(oxygen, l3_l2):
-        spec = 8.0 * (e / 700.0) ** -3
-        if oxygen:
-            spec = spec + 7.0 * step(533.0, 0.8) * (np.maximum(e, 532) / 532) ** -2.5
-            spec = spec + peak(538.0, 5.0, 1.5)
-        spec = spec + 3.0 * (np.maximum(e, 708) / 708) ** -2 * (step(709) + 0.5 * step(722))
-        return spec + peak(709.5, 12.0) + peak(722.5, 12.0 / l3_l2)
+# The clean spectra come from the forward model of :mod:`eels_autoid.simulate`
+# (noise-free, one microscope setting): Fe2O3 (O K and Fe L2,3, Fe edges
+# shifted by +1.5 eV) in phase A and Fe metal (Fe L2,3 only) in phase B. The
+# boundary between the phases is wavy, the intensity varies smoothly, the map
+# is scaled to about 15 counts per channel over the Fe L2,3 edges and
+# Poisson-sampled; ``clean`` is the noise-free truth.
+def simulated_map(seed=0, nav=(40, 30)):
+    """Fe2O3 and Fe from eels_autoid.simulate, a smooth intensity, Poisson noise."""
+    setting = dict(
+        noise=False,
+        axis=(480.0, 1.0, 512),
+        beam_energy=200.0,
+        collection_angle=20.0,
+        convergence_angle=10.0,
+        instrument_shift=(0.0, 0.0),
+        scale_error=(0.0, 0.0),
+        psf_gaussian_fwhm=(0.6, 0.6),
+        psf_lorentzian_hwhm=(0.1, 0.1),
+        background_exponent=(3.0, 3.0),
+        edge_ratio=(1.0, 1.0),
+        fs_amplitude=(0.02, 0.1),
+    )
+    oxide = spectra(1, elements={"Fe": 2, "O": 3}, chemical_shift=(1.5, 1.5), seed=seed, **setting)
+    metal = spectra(1, elements=["Fe"], chemical_shift=(0.0, 0.0), seed=seed + 1, **setting)
+    axis = oxide.axes_manager.signal_axes[0]
+    e = axis.axis
+    phases = np.stack([oxide.data[0], metal.data[0]]).astype(float)
+    phases *= 15.0 / phases[:, (e >= 705) & (e < 730)].mean(axis=1, keepdims=True)
 
     nx, ny = nav
     y, x = np.mgrid[0:ny, 0:nx]
     labels = (x >= 0.45 * nx + 4 * np.sin(2 * np.pi * y / 15)).astype(int)
-    clean = np.stack([phase(True, 5.0), phase(False, 3.0)])[labels]
+    intensity = 1 + 0.2 * np.sin(2 * np.pi * x / nx) * np.cos(2 * np.pi * y / (1.5 * ny))
+    clean = intensity[..., None] * phases[labels]
     s = hs.signals.Signal1D(np.random.default_rng(seed).poisson(clean).astype(np.float32))
     s.set_signal_type("EELS")
     ax = s.axes_manager.signal_axes[0]
-    ax.name, ax.units, ax.offset, ax.scale = "Energy loss", "eV", 480.0, 1.0
+    ax.name, ax.units, ax.offset, ax.scale = "Energy loss", "eV", axis.offset, axis.scale
+    s.metadata.General.title = "two-phase Fe oxide (simulated)"
     return s, clean, labels
 
 

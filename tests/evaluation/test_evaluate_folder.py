@@ -73,3 +73,20 @@ def test_evaluate_test_set_file(tiny_model, tmp_path):
     y[:, 6] = 1
     np.savez(tmp_path / "test.npz", x=x, y=y)
     assert main(["evaluate", str(tmp_path / "test.npz"), "--model", str(tiny_model)]) == 0
+
+
+def test_evaluate_reads_the_splits_of_a_simulated_dataset(tiny_model, tmp_path, capsys):
+    from eels_autoid.evaluation import evaluate_test_set
+    from eels_autoid.simulate import read_dataset, write_dataset
+
+    path = tmp_path / "sim.h5"
+    write_dataset(path, sizes=(4, 6, 8), seed=3)
+    report = evaluate_test_set(path, model=tiny_model)
+    assert report["n_spectra"] == 8
+    _, y = read_dataset(path, "validation")
+    val = evaluate_test_set(path, model=tiny_model, split="validation")
+    assert val["n_spectra"] == 6
+    assert val["micro"]["tp"] + val["micro"]["fn"] == int(y.sum())
+    assert main(["evaluate", str(path), "--model", str(tiny_model), "--split", "train"]) == 0
+    with pytest.raises(KeyError, match="'nope' group"):
+        evaluate_test_set(path, model=tiny_model, split="nope")

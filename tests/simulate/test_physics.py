@@ -142,3 +142,58 @@ def test_windows_span_the_issue_ranges(bank):
     assert np.all(sim["offset"] + d * (sim["size"] - 1) <= DEFAULT_PARAMETERS.max_energy + 1e-6)
     # Dark-subtracted data go negative somewhere.
     assert (sim["counts"] < 0).any()
+
+
+@pytest.mark.parametrize(
+    "element, lower, upper, low, high",
+    [("Fe", "L3", "L2", 2.5, 6.5), ("Ti", "L3", "L2", 0.4, 1.3), ("Ba", "M5", "M4", 0.4, 1.3),
+     ("Yb", "M5", "M4", 8.0, 30.0)],
+)  # fmt: skip
+def test_white_line_pairs_keep_the_branching_ratio(bank, element, lower, upper, low, high):
+    # Area of the white lines alone (with minus without them, same draws) in
+    # the first eV above each onset: Fe L3 >> L2, Ti about equal, Ba M4 the
+    # larger, Yb M4 almost gone. This is what tells Co L3,2 from Ba M5,4.
+    from eels_autoid.vocabulary import subshell_onsets
+
+    on = subshell_onsets(element)
+    a, b = on[lower], on[upper]
+    kw = dict(
+        elements=[element], bank=bank, noise=False, components=True, fs_amplitude=(0.0, 0.0),
+        chemical_shift=(0.0, 0.0), start_core=(a - 50, a - 50), window_start_mode=(0, 0, 1),
+        dispersion=(0.25, 0.25), channels=(1000, 1000), instrument_shift=(0.0, 0.0),
+        scale_error=(0.0, 0.0),
+    )  # fmt: skip
+    ratios = []
+    for seed in range(8):
+        with_wl = simulate_batch(1, seed=seed, **kw)["components"]
+        without = simulate_batch(1, seed=seed, white_line=(0.0, 0.0), **kw)["components"]
+        e = with_wl["fine_energy"][0]
+        d = with_wl["fine_edges_unit"][0] - without["fine_edges_unit"][0]
+        split = min((a + b) / 2, a + 6)
+        ratios.append(d[(e >= a) & (e < split)].sum() / d[(e >= b) & (e < b + 6)].sum())
+    assert low < np.median(ratios) < high
+
+
+def test_light_k_edges_sometimes_open_with_a_pi_star_peak(bank):
+    # About half of the N K edges get a sharp peak of 1..10 edge jumps within
+    # 3 eV of the onset (h-BN, N2, oxide pre-peaks); the other half does not.
+    from eels_autoid.simulate._edges import PI_STAR_PROBABILITY
+    from eels_autoid.vocabulary import subshell_onsets
+
+    onset = subshell_onsets("N")["K"]
+    kw = dict(
+        elements=["N"], bank=bank, noise=False, components=True, fs_amplitude=(0.0, 0.0),
+        chemical_shift=(0.0, 0.0), start_core=(onset - 50, onset - 50),
+        window_start_mode=(0, 0, 1), dispersion=(0.25, 0.25), channels=(800, 800),
+        instrument_shift=(0.0, 0.0), scale_error=(0.0, 0.0),
+    )  # fmt: skip
+    sharp = []
+    for seed in range(40):
+        with_fs = simulate_batch(1, seed=seed, **kw)["components"]
+        without = simulate_batch(1, seed=seed, white_line=(0.0, 0.0), **kw)["components"]
+        e = with_fs["fine_energy"][0]
+        d = with_fs["fine_edges_unit"][0] - without["fine_edges_unit"][0]
+        jump = without["fine_edges_unit"][0][(e > onset + 10) & (e < onset + 20)].mean()
+        sharp.append(d[(e >= onset) & (e < onset + 4)].max() > 0.5 * jump)
+    assert abs(np.mean(sharp) - PI_STAR_PROBABILITY) < 0.25
+    assert 0 < np.mean(sharp) < 1

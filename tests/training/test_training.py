@@ -85,6 +85,11 @@ def test_stop_and_resume_equals_uninterrupted_run(tmp_path):
     assert info["architecture"]["name"] == "edgenet"
     assert 0 < info["threshold"] < 1
     assert info["training"]["epochs"] == 2
+    # One data source throughout, recorded once although the run was resumed.
+    assert info["training"]["data_versions"] == [[1, "toy_batches"]]
+    assert json.loads((tmp_path / "b/state.json").read_text())["data_versions"] == [
+        [1, "toy_batches"]
+    ]
 
 
 def test_cli_train_resume_and_refusal(tmp_path, capsys):
@@ -98,7 +103,9 @@ def test_cli_train_resume_and_refusal(tmp_path, capsys):
     assert "--resume" in capsys.readouterr().err
     # ... a resume with more epochs continues from the saved epoch.
     assert main(["--resume", "--out", str(out), "--epochs", "2"]) == 0
-    assert json.loads((out / "state.json").read_text())["epoch"] == 2
+    state = json.loads((out / "state.json").read_text())
+    assert state["epoch"] == 2
+    assert state["data_versions"] == [[1, "toy_data:toy_batches"]]
     assert len(_history(out)) == 2
 
 
