@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 from typing import NamedTuple
 
 import numpy as np
 
+from .._tables import SummaryTable
 from ..vocabulary import _FIRST_Z, ELEMENTS, element_index, observable_edges
 
 __all__ = ["EdgeIdentification", "SummaryRow", "IdentificationSummary"]
@@ -26,51 +26,33 @@ class SummaryRow(NamedTuple):
     edges_in_range: str
 
 
-class IdentificationSummary(list):
-    """Rows of :class:`SummaryRow`, sorted by probability; prints as a table."""
+class IdentificationSummary(SummaryTable):
+    """Rows of :class:`SummaryRow`, sorted by probability; prints as a table.
+
+    ``to_csv(path)`` writes it with ``detected`` as ``true``/``false``.
+    """
 
     columns = SummaryRow._fields
 
-    def _table(self):
-        from prettytable import PrettyTable
+    def _display_row(self, r):
+        return [
+            r.element,
+            "yes" if r.detected else "no",
+            f"{r.max_probability:.3f}",
+            f"{r.mean_probability:.3f}",
+            f"{r.area_fraction:.3f}",
+            r.edges_in_range,
+        ]
 
-        table = PrettyTable(self.columns)
-        for r in self:
-            table.add_row(
-                [
-                    r.element,
-                    "yes" if r.detected else "no",
-                    f"{r.max_probability:.3f}",
-                    f"{r.mean_probability:.3f}",
-                    f"{r.area_fraction:.3f}",
-                    r.edges_in_range,
-                ]
-            )
-        table.align = "l"
-        return table
-
-    def __str__(self):
-        return self._table().get_string()
-
-    def _repr_html_(self):
-        return self._table().get_html_string()
-
-    def to_csv(self, path) -> None:
-        """Write the table as CSV (``detected`` as ``true``/``false``)."""
-        with open(path, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(self.columns)
-            for r in self:
-                writer.writerow(
-                    [
-                        r.element,
-                        "true" if r.detected else "false",
-                        f"{r.max_probability:.4f}",
-                        f"{r.mean_probability:.4f}",
-                        f"{r.area_fraction:.4f}",
-                        r.edges_in_range,
-                    ]
-                )
+    def _csv_row(self, r):
+        return [
+            r.element,
+            "true" if r.detected else "false",
+            f"{r.max_probability:.4f}",
+            f"{r.mean_probability:.4f}",
+            f"{r.area_fraction:.4f}",
+            r.edges_in_range,
+        ]
 
 
 def _probability_signal(data, signal, title, quantity):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from .._tables import SummaryTable
 from ._fit import evaluate_block
 
 __all__ = ["Quantification", "QuantificationSummary", "QuantificationRow"]
@@ -32,7 +32,7 @@ class QuantificationRow(NamedTuple):
     areal_density_uncertainty: float
 
 
-class QuantificationSummary(list):
+class QuantificationSummary(SummaryTable):
     """Rows of :class:`QuantificationRow`; prints as a table.
 
     Values are means over the pixels, uncertainties the median per-pixel
@@ -42,42 +42,26 @@ class QuantificationSummary(list):
 
     columns = QuantificationRow._fields
 
-    def _table(self):
-        from prettytable import PrettyTable
+    def _absolute(self):
+        return any(np.isfinite(r.areal_density) for r in self)
 
-        absolute = any(np.isfinite(r.areal_density) for r in self)
+    def _header(self):
         head = ["element", "edges", "atomic fraction", "spread over pixels"]
-        if absolute:
-            head.append("atoms/nm^2")
-        table = PrettyTable(head)
-        for r in self:
-            row = [
-                r.element,
-                r.edges,
-                f"{r.atomic_fraction:.3f} ± {r.atomic_fraction_uncertainty:.3f}",
-                f"{r.atomic_fraction_spread:.3f}",
-            ]
-            if absolute:
-                row.append(f"{r.areal_density:.3g} ± {r.areal_density_uncertainty:.2g}")
-            table.add_row(row)
-        table.align = "l"
-        return table
+        return head + ["atoms/nm^2"] if self._absolute() else head
 
-    def __str__(self):
-        return self._table().get_string()
+    def _display_row(self, r):
+        row = [
+            r.element,
+            r.edges,
+            f"{r.atomic_fraction:.3f} ± {r.atomic_fraction_uncertainty:.3f}",
+            f"{r.atomic_fraction_spread:.3f}",
+        ]
+        if self._absolute():
+            row.append(f"{r.areal_density:.3g} ± {r.areal_density_uncertainty:.2g}")
+        return row
 
-    def _repr_html_(self):
-        return self._table().get_html_string()
-
-    def to_csv(self, path) -> None:
-        """Write the table as CSV, one row per element."""
-        with open(path, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(self.columns)
-            for r in self:
-                writer.writerow(
-                    [r.element, r.edges] + [f"{v:.6g}" for v in r[2:]],
-                )
+    def _csv_row(self, r):
+        return [r.element, r.edges] + [f"{v:.6g}" for v in r[2:]]
 
 
 def _nav_signal(data, signal, title, quantity, element, extra=None):
