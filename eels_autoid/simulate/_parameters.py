@@ -22,7 +22,9 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #   2: white lines of spin-orbit pairs keep each element's branching ratio;
 #      Cs and Ba M4,5 get white lines.
 #   3: K and Ca L2,3 get white lines; half of the B, C, N, O K edges a pi* peak.
-SIMULATOR_VERSION = 3
+#   4: most spectra come from a calibrated spectrometer (shift of a few eV),
+#      the rest keep the +-15 eV instrument shift.
+SIMULATOR_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,17 @@ class SimulationParameters:
     max_energy : float
         No window ends above this energy (eV).
     instrument_shift : (float, float)
-        Offset of the recorded energy axis from the true one (eV).
+        Offset of the recorded energy axis from the true one (eV), uniform,
+        for the spectra not drawn as calibrated.
+    calibrated_fraction : float
+        Probability that a spectrum comes from a calibrated spectrometer
+        (zero-loss peak or a reference edge set to its energy): its shift is
+        then normal with ``calibration_error`` as sigma, clipped to the
+        ``instrument_shift`` range. Neighbouring lanthanide N4,5 onsets lie
+        5..10 eV apart, so a network that never sees calibrated data cannot
+        separate them by position.
+    calibration_error : float
+        Standard deviation of a calibrated spectrometer's offset (eV).
     scale_error : (float, float)
         Relative contraction or expansion of the recorded energy scale. A
         calibrated spectrometer's dispersion is good to a few tenths of a
@@ -144,6 +156,8 @@ class SimulationParameters:
     start_core: tuple = (75.0, 2900.0)
     max_energy: float = 3300.0
     instrument_shift: tuple = (-15.0, 15.0)
+    calibrated_fraction: float = 0.6
+    calibration_error: float = 1.5
     scale_error: tuple = (-0.005, 0.005)
     # sample
     n_elements: tuple = (1, 6)

@@ -214,7 +214,9 @@ def spectrum_image(
     beam_energy, collection_angle, convergence_angle, axis, noise, bank, **parameters
         As in :func:`spectra`. The background level, thickness and edge
         ratio of each phase are drawn once and vary by +-10 % from pixel to
-        pixel, as in a real map.
+        pixel, as in a real map; the background exponent, the energy offset
+        and scale error and the resolution (zero-loss peak, PSF) are the
+        same in every pixel.
 
     Returns
     -------
@@ -230,13 +232,23 @@ def spectrum_image(
         layout = np.broadcast_to((cols // width) % len(phases), shape)
     layout = np.asarray(layout).reshape(-1)
     n = layout.size
-    # Sample-wide quantities drawn once (a map is one specimen), jittered per pixel.
+    # Drawn once per map: one specimen (background, thickness; level and
+    # thickness are jittered per pixel below) seen through one resolution (the
+    # energy axis, offset and scale error are pinned with the setting).
     common = {}
-    for name in ("background_level", "background_exponent", "thickness"):
+    for name in (
+        "background_level",
+        "background_exponent",
+        "thickness",
+        "zlp_fwhm",
+        "psf_gaussian_fwhm",
+        "psf_lorentzian_hwhm",
+    ):
         v = float(draw(rng, name, params, 1)[0])
         common[name] = (v, v)
     p = params.replace(**pinned, **common)
     level = float(p.background_level[0])
+    t_lambda = float(p.thickness[0])
     ratios = draw(rng, "edge_ratio", params, len(phases))
     sims = []
     for k in range(len(phases)):
@@ -249,7 +261,9 @@ def spectrum_image(
             rng=rng,
             elements=phases[k],
             parameters=p.replace(
-                edge_ratio=(0.9 * r, 1.1 * r), background_level=(0.9 * level, 1.1 * level)
+                edge_ratio=(0.9 * r, 1.1 * r),
+                background_level=(0.9 * level, 1.1 * level),
+                thickness=(0.9 * t_lambda, 1.1 * t_lambda),
             ),
             bank=bank,
             noise=noise,
@@ -264,13 +278,18 @@ def superlattice(shape=(24, 48), *, seed=None, period=8, **parameters):
 
     Layers of ``period`` columns each repeat LaMnO3, BaTiO3, SrTiO3 across the
     map; by default 400..1000 eV at 0.5 eV/channel (Ti L2,3, O K, Mn L2,3,
-    Ba M4,5 and La M4,5; Sr has no edge there and is not a label).
+    Ba M4,5 and La M4,5; Sr has no edge there and is not a label), with the
+    dose of a typical core-loss map: 2,000..20,000 counts per channel at
+    400 eV (the simulator's full range, 1e2..1e7, includes maps in which no
+    La M4,5 edge could be seen in a single pixel). Any simulation parameter
+    can be overridden by keyword.
     """
     phases = [{"La": 1, "Mn": 1, "O": 3}, {"Ba": 1, "Ti": 1, "O": 3}, {"Sr": 1, "Ti": 1, "O": 3}]
     cols = np.arange(shape[-1])
     layout = np.broadcast_to((cols // period) % 3, shape)
     parameters.setdefault("axis", (400.0, 0.5, 1200))
     parameters.setdefault("edge_ratio", (0.3, 1.0))
+    parameters.setdefault("background_level", (2e3, 2e4))
     return spectrum_image(phases, shape, layout=layout, seed=seed, **parameters)
 
 

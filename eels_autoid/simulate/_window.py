@@ -66,9 +66,18 @@ def draw_windows(rng, n, params):
         "offset": start,
         "scale": d,
         "size": size,
-        "shift": draw(rng, "instrument_shift", params, n),
+        "shift": draw_shift(rng, params, n),
         "scale_error": draw(rng, "scale_error", params, n),
     }
+
+
+def draw_shift(rng, params, n):
+    """Instrument shifts (eV): calibrated spectrometers near 0, the rest uniform."""
+    shift = draw(rng, "instrument_shift", params, n)
+    lo, hi = np.min(params.instrument_shift), np.max(params.instrument_shift)
+    calibrated = rng.random(n) < params.calibrated_fraction
+    near_zero = np.clip(rng.normal(0.0, params.calibration_error, n), lo, hi)
+    return np.where(calibrated, near_zero, shift)
 
 
 def to_true(energy_recorded, shift, scale_error):

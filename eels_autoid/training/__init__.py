@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from ._config import DEFAULT_CONFIG, default_config_path, load_config
+from ._warm_start import transfer_weights
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -18,6 +19,7 @@ __all__ = [
     "train",
     "export_model",
     "export_run",
+    "transfer_weights",
     "main",
 ]
 

@@ -7,8 +7,12 @@ train the wrong thing):
 ``name``
     Name of the run and of the exported model.
 ``[model]``
-    ``architecture`` (see :func:`eels_autoid.models.architectures`) and
-    ``[model.config]``, the keyword arguments of its builder.
+    ``architecture`` (see :func:`eels_autoid.models.architectures`),
+    ``[model.config]``, the keyword arguments of its builder, and
+    ``initial_weights``: a ``.keras`` file to start from (a path relative to
+    the working directory; empty: random initialisation). The new network
+    may be deeper or wider than that one (see
+    :func:`eels_autoid.training.transfer_weights`).
 ``[training]``
     Seed, batch size, steps per epoch, epochs, optimiser, learning rate and
     its halving on plateaus of the validation F1, loss weights, early stopping.
@@ -50,7 +54,7 @@ DEFAULT_SOURCE = "eels_autoid.simulate:training_batches"
 
 DEFAULT_CONFIG = {
     "name": "run",
-    "model": {"architecture": "edgenet", "config": {}},
+    "model": {"architecture": "edgenet", "config": {}, "initial_weights": ""},
     "training": {
         "seed": 0,
         "batch_size": 64,

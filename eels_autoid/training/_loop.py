@@ -340,6 +340,16 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, workers=No
         keras.utils.set_random_seed(int(t["seed"]))
         arch = config["model"]["architecture"]
         model = build_model(arch, **config["model"]["config"])
+        if config["model"]["initial_weights"]:
+            from ._warm_start import transfer_weights
+
+            report = transfer_weights(model, config["model"]["initial_weights"])
+            if int(t["verbose"]):
+                print(
+                    f"Started from {config['model']['initial_weights']}: "
+                    f"{len(report['copied'])} layers copied, {len(report['grown'])} grown, "
+                    f"{len(report['new'])} new."
+                )
         _compile(model, config)
 
     history_path = out / "history.csv"

@@ -197,3 +197,21 @@ def test_light_k_edges_sometimes_open_with_a_pi_star_peak(bank):
         sharp.append(d[(e >= onset) & (e < onset + 4)].max() > 0.5 * jump)
     assert abs(np.mean(sharp) - PI_STAR_PROBABILITY) < 0.25
     assert 0 < np.mean(sharp) < 1
+
+
+def test_instrument_shift_mixture_of_calibrated_and_uncalibrated(bank):
+    """60 % of spectra calibrated (sigma 1.5 eV), the rest uniform over +-15 eV."""
+    sim = simulate_batch(2000, seed=5, bank=bank)
+    shift = np.asarray(sim["truth"]["instrument_shift"])
+    assert np.abs(shift).max() <= 15.0
+    # Within 3 sigma of zero: all calibrated ones plus 9/30 of the others.
+    near = np.mean(np.abs(shift) < 4.5)
+    assert 0.6 + 0.4 * 0.3 - 0.04 < near < 0.6 + 0.4 * 0.3 + 0.04
+    # Far out only uncalibrated ones: 0.4 * 20/30.
+    assert 0.4 * 2 / 3 - 0.04 < np.mean(np.abs(shift) > 5.0) < 0.4 * 2 / 3 + 0.04
+    # A fixed shift stays fixed; no calibrated fraction means uniform.
+    fixed = simulate_batch(50, seed=5, bank=bank, instrument_shift=(3.0, 3.0))
+    assert np.all(np.asarray(fixed["truth"]["instrument_shift"]) == 3.0)
+    uniform = simulate_batch(2000, seed=5, bank=bank, calibrated_fraction=0.0)
+    u = np.asarray(uniform["truth"]["instrument_shift"])
+    assert abs(np.mean(np.abs(u) < 4.5) - 0.3) < 0.04

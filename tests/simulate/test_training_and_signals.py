@@ -105,3 +105,25 @@ def test_superlattice_truth(bank):
     assert col("Ti")[:, layer != 0].all() and not col("Ti")[:, layer == 0].any()
     assert col("O").all()
     assert not col("Sr").any()  # no Sr edge in 400..1000 eV
+
+
+def test_spectrum_image_shares_spectrometer_and_specimen(bank):
+    """One map: one energy offset and scale and one resolution; seeds differ."""
+    pytest.importorskip("exspy")
+    sims = [superlattice((3, 12), seed=seed, period=4) for seed in (4, 5)]
+    for m in sims:
+        sim = m.metadata.Simulation
+        for key in (
+            "instrument_shift",
+            "scale_error",
+            "background_exponent",
+            "zlp_fwhm",
+            "psf_gaussian_fwhm",
+        ):
+            values = np.asarray(sim[key]).ravel()
+            assert np.all(values == values[0]), key
+        assert np.ptp(sim.thickness) > 0  # jittered per pixel
+    assert (
+        sims[0].metadata.Simulation.instrument_shift[0, 0]
+        != (sims[1].metadata.Simulation.instrument_shift[0, 0])
+    )

@@ -135,3 +135,31 @@ def test_simulation_workers_give_the_same_batches_as_the_training_process():
         np.testing.assert_array_equal(x0, x1)
         np.testing.assert_array_equal(y0, y1)
     assert not np.array_equal(other[0][0], here[0][0])
+
+
+def test_warm_start_grows_a_network_without_changing_its_output(tmp_path):
+    """Extra blocks and head units start from a trained network's function."""
+    from eels_autoid.models import build_model
+    from eels_autoid.training import transfer_weights
+
+    train(tiny_config(epochs=1), tmp_path / "small")
+    source = tmp_path / "small" / "checkpoints" / "best.keras"
+    x, _ = next(toy_batches(8, seed=3))
+    small = keras.saving.load_model(source, compile=False)
+    bigger = dict(TINY_EDGENET, blocks=[2, 2], head_units=24)
+    big = build_model("edgenet", **bigger)
+    report = transfer_weights(big, source)
+    assert "stage0_block1_dw" in report["new"] and "head_evidence" in report["grown"]
+    np.testing.assert_allclose(
+        big.predict_on_batch(x), small.predict_on_batch(x), rtol=1e-4, atol=1e-6
+    )
+    # Shrinking would drop what was learned: refused.
+    with pytest.raises(ValueError, match="lacks layers|does not fit"):
+        transfer_weights(build_model("edgenet", **dict(TINY_EDGENET, head_units=8)), source)
+    # Through the configuration: the run starts where the source was.
+    config = tiny_config(epochs=1)
+    config["model"] = {"architecture": "edgenet", "config": bigger, "initial_weights": str(source)}
+    state = train(config, tmp_path / "grown")
+    assert state["epoch"] == 1
+    with open(tmp_path / "grown" / "config.json") as f:
+        assert json.load(f)["model"]["initial_weights"] == str(source)
