@@ -14,6 +14,7 @@ Heavy imports happen inside the subcommands, so ``--help`` is instant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -86,8 +87,6 @@ Example:
 
 
 def _identify(args) -> int:
-    import contextlib
-
     import hyperspy.api as hs
 
     from .identification import identify_edges
@@ -126,8 +125,6 @@ def _identify(args) -> int:
 
     quantification = None
     if not args.no_quantify and result.elements:
-        from .quantification import quantify
-
         ll_q = ll
         if ll is not None and ll.axes_manager.navigation_shape != s.axes_manager.navigation_shape:
             print(
@@ -135,22 +132,41 @@ def _identify(args) -> int:
                 file=sys.stderr,
             )
             ll_q = None
-        print("Quantifying ...", file=sys.stderr)
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                quantification = quantify(s, result, low_loss=ll_q, show_progressbar=True)
-        except ValueError as err:
-            print(f"eels-autoid identify: quantification skipped: {err}", file=sys.stderr)
-        else:
-            quantification.save(out / "quantification")
+        quantification = _quantify_and_save(s, result, out, low_loss=ll_q)
+        if quantification is not None:
             print(quantification)
+    _save_report(result, quantification, out)
+    return 0
+
+
+def _quantify_and_save(signal, result, out, *, low_loss=None):
+    """Quantify the detected elements into ``out/quantification``; None if it cannot be done.
+
+    Progress and the reason for skipping go to standard error.
+    """
+    from .quantification import quantify
+
+    print("Quantifying ...", file=sys.stderr)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            q = quantify(signal, result, low_loss=low_loss, show_progressbar=True)
+    except ValueError as err:
+        print(f"quantification skipped: {err}", file=sys.stderr)
+        return None
+    q.save(Path(out) / "quantification")
+    return q
+
+
+def _save_report(result, quantification, out):
+    """Write the one-page ``report.png`` of an identification (and quantification)."""
+    import matplotlib.pyplot as plt
+
     from .quantification import report_figure
 
     fig = report_figure(result, quantification)
-    fig.savefig(out / "report.png", dpi=100)
+    fig.savefig(Path(out) / "report.png", dpi=100)
     plt.close(fig)
     print(f"results written to {out}")
-    return 0
 
 
 def _demo_parser(sub):

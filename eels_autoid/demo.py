@@ -40,11 +40,10 @@ def run_demo(out, model=None, seed=0, shape=(24, 48)) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
+    from .cli import _quantify_and_save, _save_report
     from .identification import identify_edges
-    from .quantification import quantify, report_figure
     from .simulate import superlattice
     from .vocabulary import ELEMENTS
 
@@ -59,20 +58,10 @@ def run_demo(out, model=None, seed=0, shape=(24, 48)) -> int:
         result = identify_edges(s, model=model, show_progressbar=True)
         result.probabilities.save(out / "probabilities.hspy", overwrite=True)
         result.summary().to_csv(out / "summary.csv")
-        q = None
-        if result.elements:
-            print("Quantifying ...")
-            try:
-                q = quantify(s, result, show_progressbar=True)
-            except ValueError as err:
-                print(f"quantification skipped: {err}")
-            else:
-                q.save(out / "quantification")
-                print(q)
-        fig = report_figure(result, q)
-        fig.savefig(out / "report.png", dpi=100)
-        plt.close(fig)
-        print(f"results written to {out}")
+        q = _quantify_and_save(s, result, out) if result.elements else None
+        if q is not None:
+            print(q)
+        _save_report(result, q, out)
 
     labels = np.asarray(s.metadata.Simulation.labels).reshape(-1, len(ELEMENTS))
     truth = [el for k, el in enumerate(ELEMENTS) if labels[:, k].any()]
