@@ -33,11 +33,14 @@ from ._detector import acquire, draw_detector
 from ._edges import (
     FS_LENGTH,
     FS_STEP,
+    GIANT_RESONANCE_SPREAD,
     PI_STAR_K,
     PI_STAR_PROBABILITY,
     CrossSectionBank,
     effective_angle,
     fine_structure_parts,
+    giant_resonance_offset,
+    has_giant_resonance,
     has_white_lines,
     white_line_heights,
 )
@@ -379,18 +382,19 @@ def _lookup(bank, rows, first, step, L):
 
 
 def _fs_subshells(bank, element):
-    """Onsets, white-line flags and names of an element's subshells that get fine structure."""
+    """Onsets, first-peak kinds and names of an element's subshells that get fine structure."""
     key = (id(bank), element)
     if key not in _FS_CACHE:
         z = atomic_number(element)
+        # Kind of the first peak: 0 none, 1 white line, 2 giant resonance.
         items = [
-            (o, has_white_lines(z, n), n)
+            (o, 2 if has_giant_resonance(z, n) else int(has_white_lines(z, n)), n)
             for n, o in bank.onsets(element).items()
             if n in _FS_SUBSHELLS
         ]
         _FS_CACHE[key] = (
             np.array([o for o, _, _ in items], dtype=float),
-            np.array([w for _, w, _ in items], dtype=bool),
+            np.array([w for _, w, _ in items], dtype=np.int64),
             tuple(n for _, _, n in items),
         )
     return _FS_CACHE[key]
@@ -410,11 +414,11 @@ def _add_fine_structure(
         return {"pair": np.zeros(0, int), "onset": np.zeros(0), "span": np.zeros(0)}
     q_pair = np.repeat(np.arange(len(pair_el)), counts)
     q_onset = np.concatenate([o for o, _, _ in per_pair]) + pair_shift[q_pair]
-    q_white = np.concatenate([w for _, w, _ in per_pair])
+    q_kind = np.concatenate([w for _, w, _ in per_pair])
     q_name = np.array([n for _, _, names in per_pair for n in names], dtype=object)
     i = pair_spec[q_pair]
     on_grid = (q_onset > lo_e[i] - 100) & (q_onset < hi_e[i])
-    q_pair, q_onset, q_white, q_name = (a[on_grid] for a in (q_pair, q_onset, q_white, q_name))
+    q_pair, q_onset, q_kind, q_name = (a[on_grid] for a in (q_pair, q_onset, q_kind, q_name))
     pi_star = np.array(
         [
             n == "K" and atomic_number(pair_el[p]) in PI_STAR_K
@@ -422,23 +426,30 @@ def _add_fine_structure(
         ],
         dtype=bool,
     )
-    q_white = q_white | (pi_star & (rng.random(len(q_pair)) < PI_STAR_PROBABILITY))
+    q_kind = np.where(pi_star & (rng.random(len(q_pair)) < PI_STAR_PROBABILITY), 1, q_kind)
+    q_giant = q_kind == 2
+    q_white = q_kind > 0
     if not len(q_pair):
         return {"pair": q_pair, "onset": q_onset, "span": np.zeros(0)}
     nq = len(q_pair)
     # A pool of templates per batch, each used by several edges: drawing one
     # per edge would cost more than the rest of the simulation.
     pool_n = min(_FS_POOL, nq)
-    plain = fine_structure_parts(rng, pool_n, params, np.zeros(pool_n, bool))
-    white = fine_structure_parts(rng, pool_n, params, np.ones(pool_n, bool))
+    no, yes = np.zeros(pool_n, bool), np.ones(pool_n, bool)
+    pools = [
+        fine_structure_parts(rng, pool_n, params, no),
+        fine_structure_parts(rng, pool_n, params, yes),
+    ]
+    if q_giant.any():  # only then: batches without them keep their random stream
+        pools.append(fine_structure_parts(rng, pool_n, params, yes, giant=yes))
     pick = rng.integers(pool_n, size=nq)
-    rest = np.concatenate([plain["rest"], white["rest"]])
-    first = np.concatenate([plain["white"], white["white"]])
-    tid = pick + q_white * pool_n
-    span = np.concatenate([plain["span"], white["span"]])[tid]
+    rest = np.concatenate([p["rest"] for p in pools])
+    first = np.concatenate([p["white"] for p in pools])
+    tid = pick + q_kind * pool_n
+    span = np.concatenate([p["span"] for p in pools])[tid]
     # Each edge its own white-line height (the pool's would repeat across edges).
     height = np.where(q_white, draw(rng, "white_line", params, nq), 0.0)
-    wl_width = np.concatenate([plain["width"], white["width"]])[tid]
+    wl_width = np.concatenate([p["width"] for p in pools])[tid]
     # Edge amplitude: the jump of the element's cross-section at the onset.
     ncol = bank.table.shape[1]
     flat = bank.table.reshape(-1)
@@ -452,8 +463,8 @@ def _add_fine_structure(
     ) - at(q_onset - pair_shift[q_pair] - 2)
     amp = np.maximum(amp, 0.0) * pair_frac[q_pair]
     # White lines of a spin-orbit pair keep the element's branching ratio.
-    for p in np.unique(q_pair[q_white]):
-        k = np.nonzero((q_pair == p) & q_white)[0]
+    for p in np.unique(q_pair[q_white & ~q_giant]):
+        k = np.nonzero((q_pair == p) & q_white & ~q_giant)[0]
         if len(k) > 1:
             height[k] = white_line_heights(
                 pair_el[p],
@@ -465,10 +476,19 @@ def _add_fine_structure(
                 maximum=float(np.max(params.white_line)),
             )
     height = np.clip(height, 0.0, float(np.max(params.white_line)))
+    # Giant-resonance templates peak near the spread's top end above their
+    # start: start them late enough to put the peak at the element's offset.
+    z_pair = np.array([atomic_number(el) for el in pair_el])
+    delay = np.where(
+        q_giant,
+        np.maximum(giant_resonance_offset(z_pair[q_pair]) - GIANT_RESONANCE_SPREAD - 0.5, 0.0),
+        0.0,
+    )
+    q_start = q_onset + delay
     # Segments of the fine grid covered by each template.
     i = pair_spec[q_pair]
     L = energy.shape[1]
-    j0 = np.clip(np.ceil((q_onset - energy[i, 0]) / step[i]).astype(np.int64), 0, L)
+    j0 = np.clip(np.ceil((q_start - energy[i, 0]) / step[i]).astype(np.int64), 0, L)
     seg = np.clip(np.ceil(FS_LENGTH * FS_STEP / step[i]).astype(np.int64), 0, L - j0)
     total = int(seg.sum())
     if total == 0:
@@ -476,7 +496,7 @@ def _add_fine_structure(
     q_of = np.repeat(np.arange(nq), seg)
     offs = np.arange(total) - np.repeat(np.cumsum(seg) - seg, seg)
     j = j0[q_of] + offs
-    x = (energy[i[q_of], j] - q_onset[q_of]) / FS_STEP
+    x = (energy[i[q_of], j] - q_start[q_of]) / FS_STEP
     kx = x.astype(np.int64)
     ok = (x >= 0) & (kx < FS_LENGTH - 1)
     kx = np.clip(kx, 0, FS_LENGTH - 2)

@@ -471,6 +471,16 @@ _HBAR_EVS = constants.hbar / constants.e
 # carbon sigma* bump passed for potassium).
 _WHITE_LINE_L = set(range(19, 30)) | set(range(39, 47))  # K, Ca, 3d and 4d metals
 _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 4f
+# The same open 4f shell turns their N4,5 (4d -> 4f) into a giant resonance: a
+# broad peak several times the edge jump above the onset. The GOS tables give
+# only a slow delayed rise, which vanishes on a low-energy background. As the
+# 4f shell contracts along the row the peak moves towards the onset, from
+# ~16 eV above it for La (117 eV on a 99 eV onset) to a few eV for Ho..Yb; a
+# spread wider than the 5..10 eV between neighbours' onsets would make them
+# interchangeable.
+_GIANT_RESONANCE_N = _WHITE_LINE_M
+GIANT_RESONANCE_SPREAD = 3.0  # eV either side of the element's typical offset
+GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
 # B, C, N and O K edges open with a sharp pi* peak in sp2 and molecular bonding
 # (h-BN, graphite, N2) and a pre-peak in transition-metal oxides, often
 # several times the edge jump. Drawn for half of those edges; without it a
@@ -506,6 +516,25 @@ def has_white_lines(z: int, subshell: str) -> bool:
     if subshell in ("M5", "M4"):
         return z in _WHITE_LINE_M
     return False
+
+
+def has_giant_resonance(z: int, subshell: str) -> bool:
+    """Whether a subshell of element ``z`` opens with a 4d -> 4f giant resonance.
+
+    Only N5 carries it: N4 shares its onset, and one peak per element is what
+    a spectrum shows.
+    """
+    return subshell in ("N5", "N4,5") and z in _GIANT_RESONANCE_N
+
+
+def giant_resonance_offset(z) -> np.ndarray:
+    """Typical energy (eV) of the N4,5 giant resonance's peak above the onset.
+
+    12 eV for Cs and Ba, falling linearly from 16 eV (La) to 2 eV (Yb); drawn
+    spectra scatter by +-:data:`GIANT_RESONANCE_SPREAD` around it.
+    """
+    z = np.asarray(z, dtype=float)
+    return np.where(z < 57, 12.0, 16.0 - (np.clip(z, 57, 70) - 57) * (14.0 / 13.0))
 
 
 def lifetime_width(energy_above, atomic_diameter_pm):
@@ -545,8 +574,14 @@ def fine_structure_templates(rng, n, params, white):
     return np.minimum(t, float(np.max(params.white_line))).astype(np.float32), parts["span"]
 
 
-def fine_structure_parts(rng, n, params, white):
+def fine_structure_parts(rng, n, params, white, giant=None):
     """The pieces of :func:`fine_structure_templates`, for edges whose white line is scaled.
+
+    ``giant`` (bool, n) turns the white line of those templates into a giant
+    resonance, :data:`GIANT_RESONANCE_WIDTH` wide, at
+    ``GIANT_RESONANCE_SPREAD + 0.5 +- GIANT_RESONANCE_SPREAD`` eV: the
+    simulator moves the template up to each element's
+    :func:`giant_resonance_offset`.
 
     Returns
     -------
@@ -560,6 +595,8 @@ def fine_structure_parts(rng, n, params, white):
     from ._parameters import draw
 
     white = np.asarray(white, dtype=bool)
+    giant = np.zeros(n, bool) if giant is None else np.asarray(giant, dtype=bool)
+    white = white | giant
     x = np.arange(FS_LENGTH) * FS_STEP
     n_peaks = draw(rng, "fs_peaks", params, n, dtype=int)
     span = draw(rng, "fs_span", params, n)
@@ -577,6 +614,10 @@ def fine_structure_parts(rng, n, params, white):
     height = np.where(white, draw(rng, "white_line", params, n), 0.0)
     amp[:, 0] = np.where(white, 0.0, np.abs(amp[:, 0]) + 0.3)
     width[:, 0] = np.where(white, rng.uniform(0.8, 2.5, n), width[:, 0])
+    if max_peaks and giant.any():
+        peak = GIANT_RESONANCE_SPREAD + 0.5 + rng.uniform(-1, 1, n) * GIANT_RESONANCE_SPREAD
+        pos[:, 0] = np.where(giant, peak, pos[:, 0])
+        width[:, 0] = np.where(giant, rng.uniform(*GIANT_RESONANCE_WIDTH, n), width[:, 0])
     sigma = width / 2.3548
 
     def gaussian(k):

@@ -215,3 +215,35 @@ def test_instrument_shift_mixture_of_calibrated_and_uncalibrated(bank):
     uniform = simulate_batch(2000, seed=5, bank=bank, calibrated_fraction=0.0)
     u = np.asarray(uniform["truth"]["instrument_shift"])
     assert abs(np.mean(np.abs(u) < 4.5) - 0.3) < 0.04
+
+
+@pytest.mark.parametrize("element, low, high", [("La", 12.5, 19.5), ("Ho", 1.5, 9.0)])
+def test_lanthanide_n45_opens_with_a_giant_resonance(bank, element, low, high):
+    # The 4d -> 4f giant resonance: every La or Ho N4,5 edge gets one broad
+    # peak (FWHM 3..12 eV) of 1..10 edge jumps, ~16 eV above the onset for La
+    # (117 eV in real La2O3) and a few eV for Ho (4f contraction); Y M4,5 at
+    # a similar energy (no 4f) gets none.
+    from eels_autoid.simulate._edges import has_giant_resonance
+    from eels_autoid.vocabulary import subshell_onsets
+
+    assert has_giant_resonance(57, "N5") and not has_giant_resonance(57, "N4")
+    assert not has_giant_resonance(39, "M5") and not has_giant_resonance(26, "L3")
+    onset = subshell_onsets(element)["N5"]
+    kw = dict(
+        elements=[element], bank=bank, noise=False, components=True, fs_amplitude=(0.0, 0.0),
+        chemical_shift=(0.0, 0.0), start_core=(onset - 40, onset - 40),
+        window_start_mode=(0, 0, 1), dispersion=(0.25, 0.25), channels=(600, 600),
+        instrument_shift=(0.0, 0.0), scale_error=(0.0, 0.0), background_level=(1e6, 1e6),
+    )  # fmt: skip
+    peaks = []
+    for seed in range(12):
+        with_gr = simulate_batch(1, seed=seed, **kw)["components"]
+        without = simulate_batch(1, seed=seed, white_line=(0.0, 0.0), **kw)["components"]
+        e = with_gr["fine_energy"][0]
+        d = with_gr["fine_edges_unit"][0] - without["fine_edges_unit"][0]
+        assert d.min() >= -1e-6 * np.abs(d).max()
+        peaks.append(e[np.argmax(d)] - onset)
+        above = e[d > 0.5 * d.max()]
+        assert 2.0 <= above[-1] - above[0] <= 14.0  # FWHM on the fine grid
+    assert low <= min(peaks) and max(peaks) <= high
+    assert np.ptp(peaks) > 2.0  # drawn, not fixed
