@@ -144,6 +144,23 @@ def test_windows_span_the_issue_ranges(bank):
     assert (sim["counts"] < 0).any()
 
 
+def _first_peaks(bank, element, start, channels, seed, **extra):
+    """One noiseless spectrum of ``element`` with and without its first peaks
+    (white line, pi* or giant resonance; same draws otherwise, no other fine
+    structure): fine energy grid, their difference and the edge without them,
+    per unit scale."""
+    kw = dict(
+        elements=[element], bank=bank, noise=False, components=True, fs_amplitude=(0.0, 0.0),
+        chemical_shift=(0.0, 0.0), start_core=(start, start), window_start_mode=(0, 0, 1),
+        dispersion=(0.25, 0.25), channels=(channels, channels), instrument_shift=(0.0, 0.0),
+        scale_error=(0.0, 0.0), seed=seed, **extra,
+    )  # fmt: skip
+    with_peaks = simulate_batch(1, **kw)["components"]
+    without = simulate_batch(1, **(kw | {"white_line": (0.0, 0.0)}))["components"]
+    base = without["fine_edges_unit"][0]
+    return with_peaks["fine_energy"][0], with_peaks["fine_edges_unit"][0] - base, base
+
+
 @pytest.mark.parametrize(
     "element, lower, upper, low, high",
     [("Fe", "L3", "L2", 2.5, 6.5), ("Ti", "L3", "L2", 0.4, 1.3), ("Ba", "M5", "M4", 0.4, 1.3),
@@ -157,18 +174,9 @@ def test_white_line_pairs_keep_the_branching_ratio(bank, element, lower, upper, 
 
     on = subshell_onsets(element)
     a, b = on[lower], on[upper]
-    kw = dict(
-        elements=[element], bank=bank, noise=False, components=True, fs_amplitude=(0.0, 0.0),
-        chemical_shift=(0.0, 0.0), start_core=(a - 50, a - 50), window_start_mode=(0, 0, 1),
-        dispersion=(0.25, 0.25), channels=(1000, 1000), instrument_shift=(0.0, 0.0),
-        scale_error=(0.0, 0.0),
-    )  # fmt: skip
     ratios = []
     for seed in range(8):
-        with_wl = simulate_batch(1, seed=seed, **kw)["components"]
-        without = simulate_batch(1, seed=seed, white_line=(0.0, 0.0), **kw)["components"]
-        e = with_wl["fine_energy"][0]
-        d = with_wl["fine_edges_unit"][0] - without["fine_edges_unit"][0]
+        e, d, _ = _first_peaks(bank, element, a - 50, 1000, seed)
         split = min((a + b) / 2, a + 6)
         ratios.append(d[(e >= a) & (e < split)].sum() / d[(e >= b) & (e < b + 6)].sum())
     assert low < np.median(ratios) < high
@@ -181,19 +189,10 @@ def test_light_k_edges_sometimes_open_with_a_pi_star_peak(bank):
     from eels_autoid.vocabulary import subshell_onsets
 
     onset = subshell_onsets("N")["K"]
-    kw = dict(
-        elements=["N"], bank=bank, noise=False, components=True, fs_amplitude=(0.0, 0.0),
-        chemical_shift=(0.0, 0.0), start_core=(onset - 50, onset - 50),
-        window_start_mode=(0, 0, 1), dispersion=(0.25, 0.25), channels=(800, 800),
-        instrument_shift=(0.0, 0.0), scale_error=(0.0, 0.0),
-    )  # fmt: skip
     sharp = []
     for seed in range(40):
-        with_fs = simulate_batch(1, seed=seed, **kw)["components"]
-        without = simulate_batch(1, seed=seed, white_line=(0.0, 0.0), **kw)["components"]
-        e = with_fs["fine_energy"][0]
-        d = with_fs["fine_edges_unit"][0] - without["fine_edges_unit"][0]
-        jump = without["fine_edges_unit"][0][(e > onset + 10) & (e < onset + 20)].mean()
+        e, d, base = _first_peaks(bank, "N", onset - 50, 800, seed)
+        jump = base[(e > onset + 10) & (e < onset + 20)].mean()
         sharp.append(d[(e >= onset) & (e < onset + 4)].max() > 0.5 * jump)
     assert abs(np.mean(sharp) - PI_STAR_PROBABILITY) < 0.25
     assert 0 < np.mean(sharp) < 1
@@ -229,18 +228,9 @@ def test_lanthanide_n45_opens_with_a_giant_resonance(bank, element, low, high):
     assert has_giant_resonance(57, "N5") and not has_giant_resonance(57, "N4")
     assert not has_giant_resonance(39, "M5") and not has_giant_resonance(26, "L3")
     onset = subshell_onsets(element)["N5"]
-    kw = dict(
-        elements=[element], bank=bank, noise=False, components=True, fs_amplitude=(0.0, 0.0),
-        chemical_shift=(0.0, 0.0), start_core=(onset - 40, onset - 40),
-        window_start_mode=(0, 0, 1), dispersion=(0.25, 0.25), channels=(600, 600),
-        instrument_shift=(0.0, 0.0), scale_error=(0.0, 0.0), background_level=(1e6, 1e6),
-    )  # fmt: skip
     peaks = []
     for seed in range(12):
-        with_gr = simulate_batch(1, seed=seed, **kw)["components"]
-        without = simulate_batch(1, seed=seed, white_line=(0.0, 0.0), **kw)["components"]
-        e = with_gr["fine_energy"][0]
-        d = with_gr["fine_edges_unit"][0] - without["fine_edges_unit"][0]
+        e, d, _ = _first_peaks(bank, element, onset - 40, 600, seed, background_level=(1e6, 1e6))
         assert d.min() >= -1e-6 * np.abs(d).max()
         peaks.append(e[np.argmax(d)] - onset)
         above = e[d > 0.5 * d.max()]
