@@ -33,13 +33,12 @@ from ._detector import acquire, draw_detector
 from ._edges import (
     FS_LENGTH,
     FS_STEP,
-    GIANT_RESONANCE_SPREAD,
     PI_STAR_K,
     PI_STAR_PROBABILITY,
     CrossSectionBank,
     effective_angle,
     fine_structure_parts,
-    giant_resonance_offset,
+    giant_resonance_delay,
     has_giant_resonance,
     has_white_lines,
     white_line_heights,
@@ -476,15 +475,9 @@ def _add_fine_structure(
                 maximum=float(np.max(params.white_line)),
             )
     height = np.clip(height, 0.0, float(np.max(params.white_line)))
-    # Giant-resonance templates peak near the spread's top end above their
-    # start: start them late enough to put the peak at the element's offset.
+    # Giant resonances start late enough to peak at their element's offset.
     z_pair = np.array([atomic_number(el) for el in pair_el])
-    delay = np.where(
-        q_giant,
-        np.maximum(giant_resonance_offset(z_pair[q_pair]) - GIANT_RESONANCE_SPREAD - 0.5, 0.0),
-        0.0,
-    )
-    q_start = q_onset + delay
+    q_start = q_onset + np.where(q_giant, giant_resonance_delay(z_pair[q_pair]), 0.0)
     # Segments of the fine grid covered by each template.
     i = pair_spec[q_pair]
     L = energy.shape[1]

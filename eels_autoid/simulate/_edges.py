@@ -481,6 +481,8 @@ _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 
 _GIANT_RESONANCE_N = _WHITE_LINE_M
 GIANT_RESONANCE_SPREAD = 3.0  # eV either side of the element's typical offset
 GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
+# Giant-resonance templates peak this far above their start, +- the spread.
+_GIANT_TEMPLATE_PEAK = GIANT_RESONANCE_SPREAD + 0.5
 # B, C, N and O K edges open with a sharp pi* peak in sp2 and molecular bonding
 # (h-BN, graphite, N2) and a pre-peak in transition-metal oxides, often
 # several times the edge jump. Drawn for half of those edges; without it a
@@ -537,6 +539,12 @@ def giant_resonance_offset(z) -> np.ndarray:
     return np.where(z < 57, 12.0, 16.0 - (np.clip(z, 57, 70) - 57) * (14.0 / 13.0))
 
 
+def giant_resonance_delay(z) -> np.ndarray:
+    """How far above the onset (eV) a giant-resonance template starts, so that
+    its peak lands at :func:`giant_resonance_offset`."""
+    return np.maximum(giant_resonance_offset(z) - _GIANT_TEMPLATE_PEAK, 0.0)
+
+
 def lifetime_width(energy_above, atomic_diameter_pm):
     """Lifetime broadening Gamma = hbar / tau (eV) of a photo-electron.
 
@@ -578,10 +586,10 @@ def fine_structure_parts(rng, n, params, white, giant=None):
     """The pieces of :func:`fine_structure_templates`, for edges whose white line is scaled.
 
     ``giant`` (bool, n) turns the white line of those templates into a giant
-    resonance, :data:`GIANT_RESONANCE_WIDTH` wide, at
-    ``GIANT_RESONANCE_SPREAD + 0.5 +- GIANT_RESONANCE_SPREAD`` eV: the
-    simulator moves the template up to each element's
-    :func:`giant_resonance_offset`.
+    resonance, :data:`GIANT_RESONANCE_WIDTH` wide, peaking
+    ``GIANT_RESONANCE_SPREAD + 0.5 +- GIANT_RESONANCE_SPREAD`` eV above the
+    template's start; the simulator starts it :func:`giant_resonance_delay`
+    above the onset.
 
     Returns
     -------
@@ -615,7 +623,7 @@ def fine_structure_parts(rng, n, params, white, giant=None):
     amp[:, 0] = np.where(white, 0.0, np.abs(amp[:, 0]) + 0.3)
     width[:, 0] = np.where(white, rng.uniform(0.8, 2.5, n), width[:, 0])
     if max_peaks and giant.any():
-        peak = GIANT_RESONANCE_SPREAD + 0.5 + rng.uniform(-1, 1, n) * GIANT_RESONANCE_SPREAD
+        peak = _GIANT_TEMPLATE_PEAK + rng.uniform(-1, 1, n) * GIANT_RESONANCE_SPREAD
         pos[:, 0] = np.where(giant, peak, pos[:, 0])
         width[:, 0] = np.where(giant, rng.uniform(*GIANT_RESONANCE_WIDTH, n), width[:, 0])
     sigma = width / 2.3548
