@@ -473,9 +473,10 @@ _WHITE_LINE_L = set(range(19, 30)) | set(range(39, 47))  # K, Ca, 3d and 4d meta
 _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 4f
 # The same open 4f shell turns their N4,5 (4d -> 4f) into a giant resonance: a
 # broad peak several times the edge jump above the onset. The GOS tables give
-# only a slow delayed rise, which vanishes on a low-energy background. As the
-# 4f shell contracts along the row the peak moves towards the onset, from
-# ~16 eV above it for La (117 eV on a 99 eV onset) to a few eV for Ho..Yb; a
+# only a slow delayed rise, which vanishes on a low-energy background. The
+# peak sits ~18 eV above the tabulated onset for La..Nd (La2O3 ~117 eV on
+# 99 eV, Nd2O3 ~135 eV on 118 eV) and moves towards the onset as the 4f shell
+# fills and contracts, to ~8 eV from Eu to Er (Dy2O3 ~162 eV on 154 eV); a
 # spread wider than the 5..10 eV between neighbours' onsets would make them
 # interchangeable.
 _GIANT_RESONANCE_N = _WHITE_LINE_M
@@ -483,6 +484,11 @@ GIANT_RESONANCE_SPREAD = 3.0  # eV either side of the element's typical offset
 GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
 # Giant-resonance templates peak this far above their start, +- the spread.
 _GIANT_TEMPLATE_PEAK = GIANT_RESONANCE_SPREAD + 0.5
+# The main near-edge peak of edges without white lines: where (eV above the
+# onset) and how much larger than the other peaks (times their drawn amplitude,
+# so that ``fs_amplitude=(0, 0)`` still removes all fine structure).
+NEAR_EDGE_POSITION = (3.0, 15.0)
+NEAR_EDGE_BOOST = (1.5, 3.0)
 # B, C, N and O K edges open with a sharp pi* peak in sp2 and molecular bonding
 # (h-BN, graphite, N2) and a pre-peak in transition-metal oxides, often
 # several times the edge jump. Drawn for half of those edges; without it a
@@ -532,11 +538,17 @@ def has_giant_resonance(z: int, subshell: str) -> bool:
 def giant_resonance_offset(z) -> np.ndarray:
     """Typical energy (eV) of the N4,5 giant resonance's peak above the onset.
 
-    12 eV for Cs and Ba, falling linearly from 16 eV (La) to 2 eV (Yb); drawn
-    spectra scatter by +-:data:`GIANT_RESONANCE_SPREAD` around it.
+    12 eV for Cs and Ba, 18 eV for La..Nd, falling to 8 eV at Eu, 8 eV up to
+    Er and 5 eV for Yb (linear in between); drawn spectra scatter by
+    +-:data:`GIANT_RESONANCE_SPREAD` around it.
     """
     z = np.asarray(z, dtype=float)
-    return np.where(z < 57, 12.0, 16.0 - (np.clip(z, 57, 70) - 57) * (14.0 / 13.0))
+    return np.interp(z, _GIANT_RESONANCE_Z, _GIANT_RESONANCE_PEAK)
+
+
+# Nodes of giant_resonance_offset: atomic number and peak above the onset (eV).
+_GIANT_RESONANCE_Z = (55.0, 56.0, 57.0, 60.0, 63.0, 68.0, 70.0)
+_GIANT_RESONANCE_PEAK = (12.0, 12.0, 18.0, 18.0, 8.0, 8.0, 5.0)
 
 
 def giant_resonance_delay(z) -> np.ndarray:
@@ -612,11 +624,23 @@ def fine_structure_parts(rng, n, params, white, giant=None):
     max_peaks = int(n_peaks.max()) if n else 0
     pos = rng.uniform(0, 1, (n, max_peaks)) ** 1.5 * span[:, None]  # denser near the onset
     pos[:, 0] = rng.uniform(0.5, 3.0, n)
+    # Edges without a white line get one broad main peak (peak 1) a few eV above
+    # the onset, often above the jump itself (the O K main peak of oxides, the
+    # Si K and Al K peaks of SiO2 and Al2O3); generic peaks alone left real O K
+    # so unlike the simulated one that the Cr L3,2 white lines on its tail
+    # passed for oxygen fine structure.
+    main = ~white & (max_peaks > 1)
+    boost = rng.uniform(*NEAR_EDGE_BOOST, n)
+    if max_peaks > 1:
+        pos[:, 1] = np.where(main, rng.uniform(*NEAR_EDGE_POSITION, n), pos[:, 1])
     # Core-hole lifetime (~0.2..1 eV) plus the photo-electron's lifetime.
     width = rng.uniform(0.2, 1.0, (n, 1)) + lifetime_width(pos, diameter[:, None])
     width = np.minimum(width, 25.0)
     amp = draw(rng, "fs_amplitude", params, n * max_peaks).reshape(n, max_peaks)
     amp *= rng.choice([-1.0, 1.0], (n, max_peaks), p=[0.35, 0.65])
+    if max_peaks > 1:
+        amp[:, 1] = np.where(main, np.abs(amp[:, 1]) * boost, amp[:, 1])
+        width[:, 1] = np.where(main, np.maximum(width[:, 1], 2.0), width[:, 1])
     amp *= np.exp(-pos / (0.5 * span[:, None]))  # oscillations fade above the edge
     amp[np.arange(max_peaks)[None, :] >= n_peaks[:, None]] = 0.0
     height = np.where(white, draw(rng, "white_line", params, n), 0.0)

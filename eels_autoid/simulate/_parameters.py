@@ -27,7 +27,10 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #   5: background exponents 1.5..4 (was 2..5; real pre-edge backgrounds rarely
 #      fall faster than E^-4, and E^-5 buried every edge below 300 eV); Cs, Ba
 #      and lanthanide N4,5 edges open with a giant resonance.
-SIMULATOR_VERSION = 5
+#   6: giant resonances ~18 eV above the onset for La..Nd, ~8 eV from Eu to Er
+#      (was a straight fall from 16 to 2 eV); edges without white lines get a
+#      broad main near-edge peak, often above the jump.
+SIMULATOR_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -95,11 +95,15 @@ def test_denoising_invents_no_edge(two_phase, denoised_two_phase):
     phase = two_phase.phase
     jump_a = np.median(o_k_jump(two_phase.clean[phase == 0]))
     jump_b = o_k_jump(denoised_two_phase.denoised.data[phase == 1])
+    raw_b = o_k_jump(two_phase.raw.data[phase == 1])
     assert jump_a > 3
-    assert np.mean(jump_b > 0.25 * jump_a) <= 0.02
+    # No systematic edge, and at least ten times fewer pixels than in the raw
+    # data whose noise passes for a quarter of the real O K edge (the measure
+    # is unbiased, so the raw rate is the noise's alone).
     assert abs(np.median(jump_b)) < 0.05 * jump_a
+    assert np.mean(jump_b > 0.25 * jump_a) <= 0.1 * np.mean(raw_b > 0.25 * jump_a)
     # Raw phase-B pixels cross the same line often: the check is not vacuous.
-    assert np.mean(o_k_jump(two_phase.raw.data[phase == 1]) > 0.25 * jump_a) > 0.1
+    assert np.mean(raw_b > 0.25 * jump_a) > 0.1
     assert "O" in two_phase.elements["A"] and "O" not in two_phase.elements["B"]
 
 
@@ -161,7 +165,7 @@ def _pixel_fractions(result, mask):
 
 @pytest.mark.xfail(
     reason="interim default model: it gives Ni a median 0.60 on the clean map (threshold "
-    "0.82), and 5.2 % of the denoised pixels cross the threshold (limit 5 %)",
+    "0.82); on the map of simulator 5, 5.2 % of the denoised pixels crossed it (limit 5 %)",
     strict=False,
 )
 def test_low_dose_identification_invents_no_element_per_pixel(two_phase, low_dose_identification):

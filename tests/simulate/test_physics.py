@@ -216,11 +216,11 @@ def test_instrument_shift_mixture_of_calibrated_and_uncalibrated(bank):
     assert abs(np.mean(np.abs(u) < 4.5) - 0.3) < 0.04
 
 
-@pytest.mark.parametrize("element, low, high", [("La", 12.5, 19.5), ("Ho", 1.5, 9.0)])
+@pytest.mark.parametrize("element, low, high", [("La", 14.5, 21.5), ("Ho", 4.5, 11.5)])
 def test_lanthanide_n45_opens_with_a_giant_resonance(bank, element, low, high):
     # The 4d -> 4f giant resonance: every La or Ho N4,5 edge gets one broad
-    # peak (FWHM 3..12 eV) of 1..10 edge jumps, ~16 eV above the onset for La
-    # (117 eV in real La2O3) and a few eV for Ho (4f contraction); Y M4,5 at
+    # peak (FWHM 3..12 eV) of 1..10 edge jumps, ~18 eV above the onset for La
+    # (117 eV in real La2O3) and ~8 eV for Ho (4f contraction); Y M4,5 at
     # a similar energy (no 4f) gets none.
     from eels_autoid.simulate._edges import has_giant_resonance
     from eels_autoid.vocabulary import subshell_onsets
@@ -237,3 +237,26 @@ def test_lanthanide_n45_opens_with_a_giant_resonance(bank, element, low, high):
         assert 2.0 <= above[-1] - above[0] <= 14.0  # FWHM on the fine grid
     assert low <= min(peaks) and max(peaks) <= high
     assert np.ptp(peaks) > 2.0  # drawn, not fixed
+
+
+def test_edges_without_white_lines_get_a_main_near_edge_peak():
+    # Real O K of oxides, Si K of SiO2, Al K of Al2O3 peak a few eV above the
+    # onset at more than the edge jump. Templates without a white line get such
+    # a main peak (3..15 eV up) in a good share of draws; those with white
+    # lines do not (the white line is their main peak), and it scales with
+    # fs_amplitude (zero leaves only the fixed 0.3 first peak near the onset).
+    from eels_autoid.simulate._edges import FS_LENGTH, FS_STEP, fine_structure_parts
+
+    x = np.arange(FS_LENGTH) * FS_STEP
+    near = (x >= 3) & (x <= 15)
+    n = 2000
+
+    def strongest(params, white):
+        parts = fine_structure_parts(np.random.default_rng(0), n, params, np.full(n, white))
+        return parts["rest"][:, near].max(axis=1)
+
+    plain = strongest(DEFAULT_PARAMETERS, False)
+    assert 0.1 < np.mean(plain > 1.0) < 0.4
+    assert np.mean(strongest(DEFAULT_PARAMETERS, True) > 1.0) < 0.06
+    flat = strongest(DEFAULT_PARAMETERS.replace(fs_amplitude=(0.0, 0.0)), False)
+    assert np.all(flat <= 0.3 + 1e-6)
