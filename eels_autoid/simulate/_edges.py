@@ -626,10 +626,9 @@ def fine_structure_parts(rng, n, params, white, giant=None):
     pos[:, 0] = rng.uniform(0.5, 3.0, n)
     # Edges without a white line get one broad main peak (peak 1) a few eV above
     # the onset, often above the jump itself (the O K main peak of oxides, the
-    # Si K and Al K peaks of SiO2 and Al2O3); generic peaks alone left real O K
-    # so unlike the simulated one that the Cr L3,2 white lines on its tail
-    # passed for oxygen fine structure.
-    main = ~white & (max_peaks > 1)
+    # Si K and Al K peaks of SiO2 and Al2O3): generic peaks alone never made a
+    # simulated O K look like a real oxide's.
+    main = ~white
     boost = rng.uniform(*NEAR_EDGE_BOOST, n)
     if max_peaks > 1:
         pos[:, 1] = np.where(main, rng.uniform(*NEAR_EDGE_POSITION, n), pos[:, 1])

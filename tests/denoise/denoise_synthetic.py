@@ -122,7 +122,7 @@ def o_k_jump(spectra):
     logarithms) in 495..525 eV to E^-2 and E^-4: linear in the counts, so
     unbiased on Poisson data. A log-log fit is not (E[log n] < log E[n] at a
     few tens of counts): it put the median raw phase-B pixel 0.8 counts above
-    zero, a quarter of the O K jump it was meant to tell from nothing.
+    zero, a sixth of the O K jump it was meant to tell from nothing.
     """
     e = energy()
     sel = (e >= 495) & (e < 525)
