@@ -4,10 +4,13 @@ Usage (from the repository root)::
 
     python docs/scripts/release_model.py RUN_DIR [--real ../shared/real_spectra]
         [--name default] [--test-size 4096] [--target eels_autoid/weights]
-        [--members CKPT.keras ...] [--no-figures]
+        [--members CKPT.keras ... | --average CKPT.keras ...] [--no-figures]
 
 1. Exports the run's best checkpoint (weights only) with
-   :func:`eels_autoid.training.export_run`.
+   :func:`eels_autoid.training.export_run`; or an ensemble of checkpoints
+   (``--members``, one network each); or one network whose weights are the
+   mean of several checkpoints of the run (``--average``: checkpoint
+   averaging, as fast as a single network).
 2. Chooses the global threshold on the validation data: the run's simulated
    validation set and the real validation spectra (carbon excluded), each
    weighted equally (the mean of their micro F1 over a sweep of thresholds).
@@ -107,6 +110,18 @@ def _figures(run, real, sim_test, static):
     plt.close(fig)
 
 
+def _average_weights(paths, out):
+    """Save the network of ``paths[0]`` with the mean weights of all ``paths``."""
+    import keras
+
+    nets = [keras.saving.load_model(p, compile=False) for p in paths]
+    weights = [n.get_weights() for n in nets]
+    if any(len(w) != len(weights[0]) for w in weights):
+        raise ValueError("Checkpoints to average must share one architecture.")
+    nets[0].set_weights([np.mean(ws, axis=0) for ws in zip(*weights, strict=True)])
+    nets[0].save(out)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("run")
@@ -119,6 +134,11 @@ def main():
         "--members",
         nargs="+",
         help="checkpoints (.keras) of the run to ship as an ensemble instead of its best one",
+    )
+    p.add_argument(
+        "--average",
+        nargs="+",
+        help="checkpoints (.keras) of the run whose mean weights make the shipped network",
     )
     p.add_argument(
         "--no-figures", action="store_true", help="leave docs/_static alone (e.g. for an ensemble)"
@@ -139,6 +159,18 @@ def main():
     if (out / "model").is_dir():
         shutil.rmtree(out / "model")
     card_path = export_run(run, out / "model", name=args.name, threshold=0.5)
+    if args.members and args.average:
+        p.error("--members and --average exclude each other")
+    if args.average:
+        # Checkpoints of one run along its final plateau: their mean usually
+        # sits nearer the plateau's centre than any one of them.
+        info = json.loads(card_path.read_text())
+        info = {k: info[k] for k in ("architecture", "training", "metrics")}
+        info["architecture"]["averaged_checkpoints"] = [Path(m).name for m in args.average]
+        averaged = out / "averaged.keras"
+        _average_weights(args.average, averaged)
+        shutil.rmtree(out / "model")
+        card_path = export_model([averaged], out / "model", args.name, threshold=0.5, info=info)
     if args.members:
         # Same card (recipe, data versions), other weights: an ensemble of checkpoints.
         info = json.loads(card_path.read_text())

@@ -33,7 +33,7 @@ CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
 from ._core import get_bank, set_bank, simulate_batch
 from ._dataset import read_dataset, write_dataset
 from ._edges import CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
-from ._labels import DETECTION_SIGMA, is_detectable, labels
+from ._labels import DETECTION_MIN_RATIO, DETECTION_SIGMA, is_detectable, labels
 from ._parameters import (
     DEFAULT_PARAMETERS,
     LOG_UNIFORM,
@@ -64,6 +64,7 @@ __all__ = [
     "GoshTables",
     "HydrogenicStandIn",
     "default_provider",
+    "DETECTION_MIN_RATIO",
     "DETECTION_SIGMA",
     "is_detectable",
 ]

@@ -127,3 +127,18 @@ def _draw_elements(rng, k, observable, negative, params):
         if el not in chosen:
             chosen.append(el)
     return chosen
+
+
+def chemical_shifts(rng, params, n):
+    """Shift (eV) of all edges of each of ``n`` (spectrum, element) pairs.
+
+    Normal around the middle of ``params.chemical_shift`` with
+    ``params.chemical_shift_sigma``, clipped to that range (uniform over it if
+    the sigma is None). A narrow core matters: neighbouring lanthanide N4,5
+    onsets lie 4..7 eV apart, and a uniform +-5 eV made them interchangeable.
+    """
+    lo, hi = (float(v) for v in params.chemical_shift)
+    sigma = params.chemical_shift_sigma
+    if sigma is None or lo == hi:
+        return draw(rng, "chemical_shift", params, n)
+    return np.clip(rng.normal(0.5 * (lo + hi), float(sigma), n), lo, hi)

@@ -16,7 +16,8 @@ Per spectrum (vectorised over the batch):
 4. convolve with the response kernel (plural scattering, zero-loss peak,
    PSF), add the low loss, bin into the channels, add detector effects;
 5. labels: elements observable in the window (vocabulary) whose edge counts
-   exceed 3 sqrt(counts of everything else) in one of their edge windows.
+   exceed 3 sqrt(counts of everything else), and 3 % of them, in one of
+   their edge windows.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 from ..vocabulary import EDGES, ELEMENTS, atomic_number, ratio_width
 from . import _lowloss
 from ._background import power_law
-from ._composition import draw_compositions, observable_matrix
+from ._composition import chemical_shifts, draw_compositions, observable_matrix
 from ._detector import acquire, draw_detector
 from ._edges import (
     FS_LENGTH,
@@ -190,7 +191,7 @@ def simulate_batch(
     pair_spec = np.concatenate([np.full(len(c["elements"]), i) for i, c in enumerate(comps)])
     pair_el = [el for c in comps for el in c["elements"]]
     pair_frac = np.concatenate([c["fractions"] for c in comps])
-    pair_shift = draw(rng, "chemical_shift", params, len(pair_el))
+    pair_shift = chemical_shifts(rng, params, len(pair_el))
     first_onset = np.array([_reference_onset(bank, el) for el in pair_el])
     beta_eff = effective_angle(
         mic["beam_energy"][pair_spec],

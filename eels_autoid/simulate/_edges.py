@@ -480,7 +480,7 @@ _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 
 # spread wider than the 5..10 eV between neighbours' onsets would make them
 # interchangeable.
 _GIANT_RESONANCE_N = _WHITE_LINE_M
-GIANT_RESONANCE_SPREAD = 3.0  # eV either side of the element's typical offset
+GIANT_RESONANCE_SPREAD = 2.0  # eV either side of the element's typical offset
 GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
 # Giant-resonance templates peak this far above their start, +- the spread.
 _GIANT_TEMPLATE_PEAK = GIANT_RESONANCE_SPREAD + 0.5
@@ -489,6 +489,12 @@ _GIANT_TEMPLATE_PEAK = GIANT_RESONANCE_SPREAD + 0.5
 # so that ``fs_amplitude=(0, 0)`` still removes all fine structure).
 NEAR_EDGE_POSITION = (3.0, 15.0)
 NEAR_EDGE_BOOST = (1.5, 3.0)
+# ... and their second, broader resonance (peak 2), the multiple-scattering
+# hump of oxides 15..35 eV above the onset (O K of Cr2O3 and Fe2O3 at
+# ~550-565 eV): it lies under the Cr L3,2 white lines, which a network that
+# never saw it read as part of the O K edge.
+SECOND_RESONANCE_POSITION = (15.0, 35.0)
+SECOND_RESONANCE_MIN_WIDTH = 6.0  # FWHM, eV
 # B, C, N and O K edges open with a sharp pi* peak in sp2 and molecular bonding
 # (h-BN, graphite, N2) and a pre-peak in transition-metal oxides, often
 # several times the edge jump. Drawn for half of those edges; without it a
@@ -632,6 +638,8 @@ def fine_structure_parts(rng, n, params, white, giant=None):
     boost = rng.uniform(*NEAR_EDGE_BOOST, n)
     if max_peaks > 1:
         pos[:, 1] = np.where(main, rng.uniform(*NEAR_EDGE_POSITION, n), pos[:, 1])
+    if max_peaks > 2:
+        pos[:, 2] = np.where(main, rng.uniform(*SECOND_RESONANCE_POSITION, n), pos[:, 2])
     # Core-hole lifetime (~0.2..1 eV) plus the photo-electron's lifetime.
     width = rng.uniform(0.2, 1.0, (n, 1)) + lifetime_width(pos, diameter[:, None])
     width = np.minimum(width, 25.0)
@@ -640,6 +648,11 @@ def fine_structure_parts(rng, n, params, white, giant=None):
     if max_peaks > 1:
         amp[:, 1] = np.where(main, np.abs(amp[:, 1]) * boost, amp[:, 1])
         width[:, 1] = np.where(main, np.maximum(width[:, 1], 2.0), width[:, 1])
+    if max_peaks > 2:
+        amp[:, 2] = np.where(main, np.abs(amp[:, 2]) * boost, amp[:, 2])
+        width[:, 2] = np.where(
+            main, np.maximum(width[:, 2], SECOND_RESONANCE_MIN_WIDTH), width[:, 2]
+        )
     amp *= np.exp(-pos / (0.5 * span[:, None]))  # oscillations fade above the edge
     amp[np.arange(max_peaks)[None, :] >= n_peaks[:, None]] = 0.0
     height = np.where(white, draw(rng, "white_line", params, n), 0.0)

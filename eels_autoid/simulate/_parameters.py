@@ -30,7 +30,11 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #   6: giant resonances ~18 eV above the onset for La..Nd, ~8 eV from Eu to Er
 #      (was a straight fall from 16 to 2 eV); edges without white lines get a
 #      broad main near-edge peak, often above the jump.
-SIMULATOR_VERSION = 6
+#   7: chemical shifts normal (sigma 2 eV, clipped at +-5 eV; was uniform
+#      +-5 eV); giant-resonance spread +-2 eV (was 3); edges without white
+#      lines get a second broad resonance 15..35 eV above the onset; a label
+#      also needs its edge's counts at >= 3 % of everything else's in the window.
+SIMULATOR_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,12 @@ class SimulationParameters:
     edge_ratio : (float, float)
         Edge-to-background ratio of the main edge (vocabulary definition), log-uniform.
     chemical_shift : (float, float)
-        Shift of all edges of an element (eV).
+        Range of the shift of all edges of an element (eV).
+    chemical_shift_sigma : float or None
+        Shifts are normal around the range's middle with this standard
+        deviation (eV), clipped to the range: most compounds move an edge by
+        0..2 eV from its tabulated onset, a few (Si, Al in oxides against the
+        metal) by up to 5..6 eV. ``None`` draws them uniformly over the range.
 
     fs_peaks : (int, int)
         Number of Gaussian peaks per edge.
@@ -173,6 +182,7 @@ class SimulationParameters:
     negative_fraction: float = 0.05
     edge_ratio: tuple = (0.02, 5.0)
     chemical_shift: tuple = (-5.0, 5.0)
+    chemical_shift_sigma: float | None = 2.0
     # fine structure
     fs_peaks: tuple = (10, 25)
     fs_span: tuple = (50.0, 100.0)

@@ -164,8 +164,8 @@ def _pixel_fractions(result, mask):
 
 
 @pytest.mark.xfail(
-    reason="interim default model: it gives Ni a median 0.60 on the clean map (threshold "
-    "0.82); on the map of simulator 5, 5.2 % of the denoised pixels crossed it (limit 5 %)",
+    reason="interim default model: the one of simulator 5 gave Ni a median 0.60 on the clean "
+    "map (threshold 0.82) and 5.2 % of its denoised pixels crossed it (limit 5 %)",
     strict=False,
 )
 def test_low_dose_identification_invents_no_element_per_pixel(two_phase, low_dose_identification):

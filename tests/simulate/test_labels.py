@@ -1,9 +1,10 @@
-"""Labels: present (in the composition), observable (vocabulary) and detectable (3 sigma)."""
+"""Labels: present (in the composition), observable (vocabulary) and detectable
+(3 sigma and 3 % of the rest in the edge's window)."""
 
 import numpy as np
 import pytest
 
-from eels_autoid.simulate import is_detectable, simulate_batch
+from eels_autoid.simulate import DETECTION_MIN_RATIO, is_detectable, simulate_batch
 from eels_autoid.vocabulary import ELEMENTS, observable_elements
 
 from .conftest import recorded_axis, window
@@ -75,6 +76,20 @@ def test_weak_edge_below_rule_is_not_labelled(bank):
         10, seed=2, elements=["Ti"], bank=bank, edge_ratio=(1.0, 1.0), **window(400.0, 1.0, 300)
     )
     assert strong["labels"][:, ELEMENTS.index("Ti")].all()
+
+
+def test_edge_far_above_the_noise_but_tiny_against_the_background_is_not_labelled(bank):
+    # 1e7 counts per channel: an edge of 1 % of the background is hundreds of
+    # sigma above the Poisson noise, yet no power-law extrapolation finds it.
+    kw = dict(elements=["Ti"], bank=bank, background_level=(1e7, 1e7), **window(400.0, 1.0, 300))
+    faint = simulate_batch(10, seed=3, edge_ratio=(0.01, 0.01), **kw)
+    ti = [e for edges in faint["truth"]["edges"] for e in edges if e["edge"].startswith("Ti")]
+    s = np.array([e["signal"] for e in ti])
+    b = np.array([e["background"] for e in ti])
+    assert np.all(s > 100 * np.sqrt(b)) and np.all(s < DETECTION_MIN_RATIO * b)
+    assert faint["labels"].sum() == 0
+    clear = simulate_batch(10, seed=3, edge_ratio=(0.1, 0.1), **kw)
+    assert clear["labels"][:, ELEMENTS.index("Ti")].all()
 
 
 def test_window_counts_of_truth_match_the_noiseless_components(bank):

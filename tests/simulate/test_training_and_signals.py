@@ -70,7 +70,8 @@ def test_dataset_is_deterministic(tmp_path):
 
 def test_spectra_signal(bank):
     pytest.importorskip("exspy")
-    s = spectra(25, elements=["Mn", "O"], seed=3, beam_energy=300.0, axis=(360.0, 0.2, 2048))
+    kw = dict(elements=["Mn", "O"], seed=3, beam_energy=300.0, axis=(360.0, 0.2, 2048))
+    s = spectra(25, edge_ratio=(0.1, 2.0), **kw)
     assert type(s).__name__ == "EELSSpectrum"
     assert s.axes_manager.navigation_shape == (25,)
     ax = s.axes_manager.signal_axes[0]
@@ -81,7 +82,7 @@ def test_spectra_signal(bank):
     assert y[:, ELEMENTS.index("Mn")].all() and y[:, ELEMENTS.index("O")].any()
     assert set(s.metadata.Sample.elements) == {ELEMENTS[k] for k in np.nonzero(y.any(0))[0]}
     np.testing.assert_allclose(s.metadata.Simulation.composition.sum(1), 1.0)
-    again = spectra(25, elements=["Mn", "O"], seed=3, beam_energy=300.0, axis=(360.0, 0.2, 2048))
+    again = spectra(25, edge_ratio=(0.1, 2.0), **kw)
     assert np.array_equal(s.data, again.data)
 
 
