@@ -241,21 +241,23 @@ def test_lanthanide_n45_opens_with_a_giant_resonance(bank, element, low, high):
     assert np.ptp(peaks) > 2.0  # drawn, not fixed
 
 
+def _template_region(params, white, lo, hi, seed, n=2000):
+    """Fine-structure templates (all peaks but the white line), lo..hi eV above the onset."""
+    from eels_autoid.simulate._edges import FS_LENGTH, FS_STEP, fine_structure_parts
+
+    x = np.arange(FS_LENGTH) * FS_STEP
+    parts = fine_structure_parts(np.random.default_rng(seed), n, params, np.full(n, white))
+    return parts["rest"][:, (x >= lo) & (x <= hi)]
+
+
 def test_edges_without_white_lines_get_a_main_near_edge_peak():
     # Real O K of oxides, Si K of SiO2, Al K of Al2O3 peak a few eV above the
     # onset at more than the edge jump. Templates without a white line get such
     # a main peak (3..15 eV up) in a good share of draws; those with white
     # lines do not (the white line is their main peak), and it scales with
     # fs_amplitude (zero leaves only the fixed 0.3 first peak near the onset).
-    from eels_autoid.simulate._edges import FS_LENGTH, FS_STEP, fine_structure_parts
-
-    x = np.arange(FS_LENGTH) * FS_STEP
-    near = (x >= 3) & (x <= 15)
-    n = 2000
-
     def strongest(params, white):
-        parts = fine_structure_parts(np.random.default_rng(0), n, params, np.full(n, white))
-        return parts["rest"][:, near].max(axis=1)
+        return _template_region(params, white, 3, 15, seed=0).max(axis=1)
 
     plain = strongest(DEFAULT_PARAMETERS, False)
     assert 0.1 < np.mean(plain > 1.0) < 0.4
@@ -269,20 +271,11 @@ def test_edges_without_white_lines_get_a_second_broad_resonance():
     # (~550-565 eV in Cr2O3 and Fe2O3), under where the Cr L3,2 white lines
     # sit: at half the edge jump or more in about half of the templates without
     # a white line, far less often with one; none without fine structure.
-    from eels_autoid.simulate._edges import FS_LENGTH, FS_STEP, fine_structure_parts
-
-    x = np.arange(FS_LENGTH) * FS_STEP
-    far = (x >= 15) & (x <= 35)
-    n = 2000
-
-    def hump(params, white):
-        parts = fine_structure_parts(np.random.default_rng(1), n, params, np.full(n, white))
-        return parts["rest"][:, far]
-
-    plain = hump(DEFAULT_PARAMETERS, False)
+    plain = _template_region(DEFAULT_PARAMETERS, False, 15, 35, seed=1)
     top = plain.max(axis=1)
     assert np.mean(top > 0.5) > 0.4
-    assert np.mean(hump(DEFAULT_PARAMETERS, True).max(axis=1) > 0.5) < 0.3
+    white = _template_region(DEFAULT_PARAMETERS, True, 15, 35, seed=1)
+    assert np.mean(white.max(axis=1) > 0.5) < 0.3
     # Broad: 2 eV either side of the strongest of these humps it keeps most of
     # its height (a Gaussian of FWHM >= 6 eV keeps >= 73 %).
     big = np.nonzero(top > 1.0)[0]
@@ -292,7 +285,7 @@ def test_edges_without_white_lines_get_a_second_broad_resonance():
     rows, i = big[inner], i[inner]
     shoulders = np.minimum(plain[rows, i - step], plain[rows, i + step]) / plain[rows, i]
     assert len(rows) > 20 and np.median(shoulders) > 0.6
-    flat = hump(DEFAULT_PARAMETERS.replace(fs_amplitude=(0.0, 0.0)), False)
+    flat = _template_region(DEFAULT_PARAMETERS.replace(fs_amplitude=(0.0, 0.0)), False, 15, 35, 1)
     assert np.all(flat == 0.0)
 
 
