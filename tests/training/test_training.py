@@ -163,3 +163,50 @@ def test_warm_start_grows_a_network_without_changing_its_output(tmp_path):
     assert state["epoch"] == 1
     with open(tmp_path / "grown" / "config.json") as f:
         assert json.load(f)["model"]["initial_weights"] == str(source)
+
+
+_JAX_RUN = """
+import json, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+import keras
+from toy_data import toy_batches
+from eels_autoid.training import train
+assert keras.backend.backend() == "jax"
+config = json.loads({config!r})
+train(config, {run!r}, source=toy_batches)
+net = keras.saving.load_model({run!r} + "/checkpoints/last.keras")
+x = next(toy_batches(4, seed=3))[0]
+np.save({run!r} + "/jax_prediction.npy", np.asarray(net.predict_on_batch(x)))
+"""
+
+
+def test_a_run_trained_with_jax_loads_and_predicts_alike_with_tensorflow(tmp_path):
+    # The GPU machines have JAX but no TensorFlow: a run trained there must
+    # come back as a .keras file that TensorFlow reads and runs identically.
+    pytest.importorskip("jax")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = tmp_path / "jax-run"
+    script = _JAX_RUN.format(
+        tests=str(Path(__file__).parent),
+        config=json.dumps(tiny_config(epochs=1)),
+        run=str(run),
+    )
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert keras.backend.backend() == "tensorflow"
+    x = next(toy_batches(4, seed=3))[0]
+    net = keras.saving.load_model(run / "checkpoints/last.keras", compile=False)
+    expected = np.load(run / "jax_prediction.npy")
+    np.testing.assert_allclose(net.predict_on_batch(x), expected, rtol=1e-4, atol=1e-5)
+    # The exported card and weights load through the public API as well.
+    model = eels_autoid.load_model(run / "export/tiny.json")
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-4, atol=1e-5)
+    assert json.loads((run / "state.json").read_text())["epoch"] == 1
