@@ -2,6 +2,10 @@
 
 import csv
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,11 +189,6 @@ def test_a_run_trained_with_jax_loads_and_predicts_alike_with_tensorflow(tmp_pat
     # The GPU machines have JAX but no TensorFlow: a run trained there must
     # come back as a .keras file that TensorFlow reads and runs identically.
     pytest.importorskip("jax")
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     run = tmp_path / "jax-run"
     script = _JAX_RUN.format(
         tests=str(Path(__file__).parent),
