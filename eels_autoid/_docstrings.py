@@ -8,10 +8,12 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         Decision threshold on the probabilities, one value for every element
         or a ``{element: threshold}`` dict overriding the model's per-element
         thresholds. Default: those of the model card.
-    min_area_fraction : float, default 0.01
+    min_area_fraction : float, default 0.05
         For spectrum images and line scans, an element is detected when its
         probability exceeds the threshold in at least this fraction of the
-        pixels.
+        pixels (and in one pixel at least). Lower it to report phases smaller
+        than 5 % of the map, at the cost of more false alarms from single
+        noisy pixels.
     low_loss : EELSSpectrum, optional
         A low-loss spectrum (or spectrum image) recorded with the same
         energy calibration (dual EELS). The energy axis is shifted so that

@@ -74,8 +74,7 @@ Example:
     p.add_argument(
         "--min-area-fraction",
         type=float,
-        default=0.01,
-        help="fraction of pixels an element must be found in (default: %(default)s)",
+        help="fraction of pixels of a map an element must be found in (default: 0.05)",
     )
     p.add_argument(
         "--no-quantify",
@@ -94,15 +93,16 @@ def _identify(args) -> int:
     s = hs.load(args.file, lazy=args.lazy)
     ll = hs.load(args.low_loss, lazy=args.lazy) if args.low_loss else None
     print(f"Identifying the elements in {args.file} ...", file=sys.stderr)
+    area = {} if args.min_area_fraction is None else {"min_area_fraction": args.min_area_fraction}
     # Progress bars on stderr, the results on stdout.
     with contextlib.redirect_stdout(sys.stderr):
         result = identify_edges(
             s,
             model=args.model,
             threshold=args.threshold,
-            min_area_fraction=args.min_area_fraction,
             low_loss=ll,
             show_progressbar=True,
+            **area,
         )
     out = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,25 @@ def test_identify_writes_results(tmp_path, real_spectra_dir, tiny_model_path, ca
         detected
     )
     assert "detected:" in capsys.readouterr().out
+    # Without --min-area-fraction the library's map rule decides each row.
+    import csv
+
+    from eels_autoid.identification import MIN_AREA_FRACTION
+
+    with open(out / "summary.csv") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        area = float(row["area_fraction"])
+        assert (row["detected"] == "true") == (area >= MIN_AREA_FRACTION and area > 0), row
+    assert sorted(r["element"] for r in rows if r["detected"] == "true") == sorted(detected)
+
+
+def test_identify_help_states_the_library_default(capsys):
+    from eels_autoid.identification import MIN_AREA_FRACTION
+
+    with pytest.raises(SystemExit):
+        main(["identify", "--help"])
+    assert f"(default: {MIN_AREA_FRACTION:g})" in " ".join(capsys.readouterr().out.split())
 
 
 def test_identify_reports_bad_input_clearly(tmp_path, capsys):

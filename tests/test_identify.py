@@ -318,3 +318,15 @@ def test_two_models_in_one_process_give_their_own_results(tmp_path, tiny_model, 
     assert not np.allclose(pa, pb)
     eager = identify_edges(spectrum_image, model=tiny_model).probabilities.data
     np.testing.assert_allclose(pa, eager)
+
+
+def test_every_entry_point_shares_the_map_rule_default():
+    import inspect
+
+    from eels_autoid.identification import MIN_AREA_FRACTION
+    from eels_autoid.signals import EELSAutoIDSpectrum
+
+    for func in (identify_edges, EELSAutoIDSpectrum.identify_edges, eels_autoid.quantify):
+        default = inspect.signature(func).parameters["min_area_fraction"].default
+        assert default == MIN_AREA_FRACTION, func
+    assert f"default {MIN_AREA_FRACTION:g}" in identify_edges.__doc__

@@ -11,7 +11,7 @@ from .._docstrings import IDENTIFY_PARAMETERS
 from ..preprocessing import model_input
 from ..vocabulary import ELEMENTS, observable_elements
 from ._axis import energy_axis, zero_loss_shift
-from ._result import EdgeIdentification
+from ._result import MIN_AREA_FRACTION, EdgeIdentification
 
 __all__ = ["identify_edges"]
 
@@ -86,7 +86,7 @@ def identify_edges(
     *,
     model=None,
     threshold=None,
-    min_area_fraction=0.01,
+    min_area_fraction=MIN_AREA_FRACTION,
     low_loss=None,
     batch_size=None,
     show_progressbar=None,

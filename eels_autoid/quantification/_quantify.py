@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import vocabulary
 from .._docstrings import QUANTIFY_PARAMETERS
+from ..identification._result import MIN_AREA_FRACTION
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, plan_edges, twin_element_edges
 from ._fit import LinearProblem, fit_block, output_layout
@@ -328,7 +329,7 @@ def quantify(
     low_loss=None,
     model=None,
     threshold=None,
-    min_area_fraction=0.01,
+    min_area_fraction=MIN_AREA_FRACTION,
     beam_energy=None,
     convergence_angle=None,
     collection_angle=None,

@@ -11,6 +11,7 @@ from exspy.signals import EELSSpectrum, LazyEELSSpectrum
 from hyperspy.docstrings.signal import LAZYSIGNAL_DOC
 
 from .._docstrings import IDENTIFY_PARAMETERS, QUANTIFY_PARAMETERS
+from ..identification._result import MIN_AREA_FRACTION
 
 __all__ = ["EELSAutoIDSpectrum", "LazyEELSAutoIDSpectrum"]
 
@@ -39,7 +40,7 @@ class EELSAutoIDMixin:
         *,
         model=None,
         threshold=None,
-        min_area_fraction=0.01,
+        min_area_fraction=MIN_AREA_FRACTION,
         low_loss=None,
         batch_size=None,
         show_progressbar=None,
@@ -97,7 +98,7 @@ class EELSAutoIDMixin:
         low_loss=None,
         model=None,
         threshold=None,
-        min_area_fraction=0.01,
+        min_area_fraction=MIN_AREA_FRACTION,
         beam_energy=None,
         convergence_angle=None,
         collection_angle=None,
