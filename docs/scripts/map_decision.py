@@ -47,14 +47,13 @@ def decisions(signal, model):
     from eels_autoid import ELEMENTS
 
     r = eels_autoid.identify_edges(signal, model=model, show_progressbar=False)
-    p = np.asarray(r.probabilities.data, dtype=float).reshape(-1, len(ELEMENTS))
-    area = (p > r.thresholds).mean(axis=0)
+    area = np.array([r.area_fraction(el) for el in ELEMENTS])
     out = {f"area >= {f:g}": (area >= f) & (area > 0) for f in FRACTIONS}
     summed = signal.inav[(0,) * signal.axes_manager.navigation_dimension].deepcopy()
     data = _despiked(np.asarray(signal.data, dtype=np.float64))
     summed.data = data.reshape(-1, data.shape[-1]).sum(axis=0)
     rs = eels_autoid.identify_edges(summed, model=model, show_progressbar=False)
-    out["summed spectrum"] = np.asarray(rs.probabilities.data).reshape(-1) > rs.thresholds
+    out["summed spectrum"] = np.isin(ELEMENTS, rs.elements)
     return out, np.isin(ELEMENTS, r.observable)
 
 

@@ -14,9 +14,10 @@ __all__ = ["EdgeIdentification", "SummaryRow", "IdentificationSummary"]
 
 _LABEL_POINTS = 8.0  # edge labels on EdgeIdentification.plot
 # Share of a map's pixels an element must be found in. Single noisy pixels
-# give false alarms on neighbouring edges (Co with Ba, V with O K) in a few
-# per cent of pixels: 5 % halves them against 1 %, while phases covering 5 %
-# of a map are still reported (docs/scripts/map_decision.py measures this).
+# give false alarms on neighbouring edges (Co with Ba, V with O K) in a share
+# of the pixels: against 1 %, 5 % cuts them from 141 to 55 on 60 simulated
+# maps and from 18 to 11 on the real ones, while a phase covering 5 % of a map
+# is still reported (docs/scripts/map_decision.py).
 MIN_AREA_FRACTION = 0.05
 
 
