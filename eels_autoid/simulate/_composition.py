@@ -129,16 +129,24 @@ def _draw_elements(rng, k, observable, negative, params):
     return chosen
 
 
-def chemical_shifts(rng, params, n):
-    """Shift (eV) of all edges of each of ``n`` (spectrum, element) pairs.
+def chemical_shifts(rng, params, elements):
+    """Shift (eV) of all edges of each (spectrum, element) pair, one per symbol.
 
     Normal around the middle of ``params.chemical_shift`` with
-    ``params.chemical_shift_sigma``, clipped to that range (uniform over it if
-    the sigma is None). A narrow core matters: neighbouring lanthanide N4,5
-    onsets lie 4..7 eV apart, and a uniform +-5 eV made them interchangeable.
+    ``params.chemical_shift_sigma`` (``params.chemical_shift_sigma_4f`` for
+    La..Lu), clipped to that range (uniform over it if the sigma is None). A
+    narrow core matters: neighbouring lanthanide N4,5 onsets lie 4..7 eV
+    apart, and a uniform +-5 eV made them interchangeable.
     """
+    n = len(elements)
     lo, hi = (float(v) for v in params.chemical_shift)
     sigma = params.chemical_shift_sigma
     if sigma is None or lo == hi:
         return draw(rng, "chemical_shift", params, n)
-    return np.clip(rng.normal(0.5 * (lo + hi), float(sigma), n), lo, hi)
+    sigmas = np.where(
+        [el in _LANTHANIDES for el in elements], params.chemical_shift_sigma_4f, float(sigma)
+    )
+    return np.clip(0.5 * (lo + hi) + rng.standard_normal(n) * sigmas, lo, hi)
+
+
+_LANTHANIDES = frozenset(ELEMENTS[ELEMENTS.index("La") : ELEMENTS.index("Lu") + 1])

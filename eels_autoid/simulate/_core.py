@@ -191,7 +191,7 @@ def simulate_batch(
     pair_spec = np.concatenate([np.full(len(c["elements"]), i) for i, c in enumerate(comps)])
     pair_el = [el for c in comps for el in c["elements"]]
     pair_frac = np.concatenate([c["fractions"] for c in comps])
-    pair_shift = chemical_shifts(rng, params, len(pair_el))
+    pair_shift = chemical_shifts(rng, params, pair_el)
     first_onset = np.array([_reference_onset(bank, el) for el in pair_el])
     beta_eff = effective_angle(
         mic["beam_energy"][pair_spec],

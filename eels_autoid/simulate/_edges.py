@@ -480,7 +480,7 @@ _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 
 # spread wider than the 5..10 eV between neighbours' onsets would make them
 # interchangeable.
 _GIANT_RESONANCE_N = _WHITE_LINE_M
-GIANT_RESONANCE_SPREAD = 2.0  # eV either side of the element's typical offset
+GIANT_RESONANCE_SPREAD = 1.5  # eV either side of the element's typical offset
 GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
 # Giant-resonance templates peak this far above their start, +- the spread.
 _GIANT_TEMPLATE_PEAK = GIANT_RESONANCE_SPREAD + 0.5
@@ -544,8 +544,8 @@ def has_giant_resonance(z: int, subshell: str) -> bool:
 def giant_resonance_offset(z) -> np.ndarray:
     """Typical energy (eV) of the N4,5 giant resonance's peak above the onset.
 
-    12 eV for Cs and Ba, 18 eV for La..Nd, falling to 8 eV at Eu, 8 eV up to
-    Er and 5 eV for Yb (linear in between); drawn spectra scatter by
+    12 eV for Cs and Ba, 18 eV for La..Pm, 11 eV for Sm and Eu, 8 eV from Gd
+    to Er, 2 eV for Tm and 5 eV for Yb; drawn spectra scatter by
     +-:data:`GIANT_RESONANCE_SPREAD` around it.
     """
     z = np.asarray(z, dtype=float)
@@ -553,8 +553,14 @@ def giant_resonance_offset(z) -> np.ndarray:
 
 
 # Nodes of giant_resonance_offset: atomic number and peak above the onset (eV).
-_GIANT_RESONANCE_Z = (55.0, 56.0, 57.0, 60.0, 63.0, 68.0, 70.0)
-_GIANT_RESONANCE_PEAK = (12.0, 12.0, 18.0, 18.0, 8.0, 8.0, 5.0)
+# The peaks must climb with Z like the onsets, by 3..7 eV per element: a
+# straight line from Nd (18 eV) to Eu (8 eV) put Pm on Nd (135.7 and 136 eV)
+# and Eu on Sm (142 and 141.3 eV), and Tm's tabulated onset (180 eV, 12 eV
+# above Er's where its neighbours step by 4..7) put its peak on Yb's. Peaks:
+# La 117, Ce 128, Pr 132, Nd 136, Pm 139, Sm 141, Eu 145, Gd 149, Tb 156,
+# Dy 162, Ho 169, Er 176, Tm 182, Yb 189 eV.
+_GIANT_RESONANCE_Z = (55.0, 56.0, 57.0, 61.0, 62.0, 63.0, 64.0, 68.0, 69.0, 70.0)
+_GIANT_RESONANCE_PEAK = (12.0, 12.0, 18.0, 18.0, 11.0, 11.0, 8.0, 8.0, 2.0, 5.0)
 
 
 def giant_resonance_delay(z) -> np.ndarray:
