@@ -129,6 +129,10 @@ def _draw_elements(rng, k, observable, negative, params):
     return chosen
 
 
+# Their core levels lie under a localised 4f shell: small chemical shifts.
+_LANTHANIDES = frozenset(ELEMENTS[ELEMENTS.index("La") : ELEMENTS.index("Lu") + 1])
+
+
 def chemical_shifts(rng, params, elements):
     """Shift (eV) of all edges of each (spectrum, element) pair, one per symbol.
 
@@ -147,6 +151,3 @@ def chemical_shifts(rng, params, elements):
         [el in _LANTHANIDES for el in elements], params.chemical_shift_sigma_4f, float(sigma)
     )
     return np.clip(0.5 * (lo + hi) + rng.standard_normal(n) * sigmas, lo, hi)
-
-
-_LANTHANIDES = frozenset(ELEMENTS[ELEMENTS.index("La") : ELEMENTS.index("Lu") + 1])

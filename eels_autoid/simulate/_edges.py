@@ -476,9 +476,9 @@ _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 
 # only a slow delayed rise, which vanishes on a low-energy background. The
 # peak sits ~18 eV above the tabulated onset for La..Nd (La2O3 ~117 eV on
 # 99 eV, Nd2O3 ~135 eV on 118 eV) and moves towards the onset as the 4f shell
-# fills and contracts, to ~8 eV from Eu to Er (Dy2O3 ~162 eV on 154 eV); a
-# spread wider than the 5..10 eV between neighbours' onsets would make them
-# interchangeable.
+# fills and contracts, to ~8 eV from Gd to Er (Dy2O3 ~162 eV on 154 eV); a
+# spread wider than the 4..7 eV between neighbours' peaks would make them
+# interchangeable (nodes below).
 _GIANT_RESONANCE_N = _WHITE_LINE_M
 GIANT_RESONANCE_SPREAD = 1.5  # eV either side of the element's typical offset
 GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
