@@ -474,10 +474,10 @@ _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 
 # The same open 4f shell turns their N4,5 (4d -> 4f) into a giant resonance: a
 # broad peak several times the edge jump above the onset. The GOS tables give
 # only a slow delayed rise, which vanishes on a low-energy background. The
-# peak sits ~18 eV above the tabulated onset for La..Nd (La2O3 ~117 eV on
+# peak sits ~18 eV above the tabulated onset for La..Pm (La2O3 ~117 eV on
 # 99 eV, Nd2O3 ~135 eV on 118 eV) and moves towards the onset as the 4f shell
 # fills and contracts, to ~8 eV from Gd to Er (Dy2O3 ~162 eV on 154 eV); a
-# spread wider than the 4..7 eV between neighbours' peaks would make them
+# spread wider than the 2..7 eV between neighbours' peaks would make them
 # interchangeable (nodes below).
 _GIANT_RESONANCE_N = _WHITE_LINE_M
 GIANT_RESONANCE_SPREAD = 1.5  # eV either side of the element's typical offset
@@ -553,7 +553,7 @@ def giant_resonance_offset(z) -> np.ndarray:
 
 
 # Nodes of giant_resonance_offset: atomic number and peak above the onset (eV).
-# The peaks must climb with Z like the onsets, by 3..7 eV per element: a
+# The peaks must climb with Z like the onsets, by more than their spread: a
 # straight line from Nd (18 eV) to Eu (8 eV) put Pm on Nd (135.7 and 136 eV)
 # and Eu on Sm (142 and 141.3 eV), and Tm's tabulated onset (180 eV, 12 eV
 # above Er's where its neighbours step by 4..7) put its peak on Yb's. Peaks:

@@ -35,7 +35,7 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #      lines get a second broad resonance 15..35 eV above the onset; a label
 #      also needs its edge's counts at >= 3 % of everything else's in the window.
 #   8: lanthanide edges shift little between compounds (sigma 0.7 eV, was 2);
-#      giant-resonance peaks climb by 3..7 eV per element (Pm's sat on Nd's,
+#      giant-resonance peaks climb by 2..11 eV per element (Pm's sat on Nd's,
 #      Eu's on Sm's); their spread +-1.5 eV (was 2); 80 % of spectra calibrated to
 #      sigma 1 eV (was 60 % to 1.5 eV). The sum of those spreads had made
 #      neighbouring lanthanides' N4,5 edges (4..7 eV apart) interchangeable
