@@ -8,6 +8,7 @@ and metric helpers (``BCESoftF1``, ``macro_soft_f1_cost``,
 
 from ._card import DEFAULT_MODEL, IdentificationModel, ModelCard, bundled_models, load_model
 from ._registry import architecture_defaults, architectures, build_model
+from ._specialist import Specialist
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -15,6 +16,7 @@ __all__ = [
     "ModelCard",
     "bundled_models",
     "load_model",
+    "Specialist",
     "architectures",
     "architecture_defaults",
     "build_model",

@@ -20,6 +20,7 @@ import numpy as np
 from ..energy_grid import DEFAULT_GRID, EnergyGrid
 from ..preprocessing import N_CHANNELS, PREPROCESSING_VERSION
 from ..vocabulary import ELEMENTS
+from ._specialist import Specialist
 
 __all__ = ["ModelCard", "IdentificationModel", "load_model", "bundled_models", "DEFAULT_MODEL"]
 
@@ -48,6 +49,10 @@ class ModelCard:
         Per-element thresholds overriding ``threshold``.
     members : list of str
         ``.keras`` files (relative to the card) whose probabilities are averaged.
+    specialists : list of dict
+        Networks for a family of elements (see :class:`Specialist`), each a
+        dict with ``name``, ``members``, ``elements``, ``regions`` and
+        optionally ``min_channels``, ``gate`` and ``defer_edges``.
     preprocessing_version : int
     info : dict
         Everything else: architecture, training recipe, data version, metrics.
@@ -59,6 +64,7 @@ class ModelCard:
     threshold: float = DEFAULT_THRESHOLD
     element_thresholds: dict = field(default_factory=dict)
     members: list = field(default_factory=list)
+    specialists: list = field(default_factory=list)
     preprocessing_version: int = PREPROCESSING_VERSION
     info: dict = field(default_factory=dict)
 
@@ -71,6 +77,7 @@ class ModelCard:
             "threshold",
             "element_thresholds",
             "members",
+            "specialists",
             "preprocessing_version",
         }
         return cls(
@@ -80,6 +87,7 @@ class ModelCard:
             threshold=float(d.get("threshold", DEFAULT_THRESHOLD)),
             element_thresholds={k: float(v) for k, v in d.get("element_thresholds", {}).items()},
             members=list(d.get("members", [])),
+            specialists=[dict(sp) for sp in d.get("specialists", [])],
             preprocessing_version=int(d.get("preprocessing_version", PREPROCESSING_VERSION)),
             info={k: v for k, v in d.items() if k not in known},
         )
@@ -94,6 +102,8 @@ class ModelCard:
             "members": self.members,
             "preprocessing_version": self.preprocessing_version,
         }
+        if self.specialists:
+            d["specialists"] = self.specialists
         d.update(self.info)
         return d
 
@@ -127,10 +137,11 @@ class IdentificationModel:
     one batch, and concurrent first calls could race while tracing.
     """
 
-    def __init__(self, networks, card: ModelCard, source=None):
+    def __init__(self, networks, card: ModelCard, source=None, specialists=()):
         self.networks = list(networks)
         self.card = card
         self.source = source
+        self.specialists = list(specialists)
         self._lock = threading.Lock()
         for net in self.networks:
             shape = tuple(net.input_shape[1:]) if hasattr(net, "input_shape") else None
@@ -157,7 +168,8 @@ class IdentificationModel:
         return (type(self).__name__, self.card.name, str(self.source), id(self))
 
     def __repr__(self):
-        return f"<IdentificationModel {self.card.name!r}, {len(self.networks)} network(s)>"
+        extra = f" + {len(self.specialists)} specialist(s)" if self.specialists else ""
+        return f"<IdentificationModel {self.card.name!r}, {len(self.networks)} network(s){extra}>"
 
     @property
     def grid(self) -> EnergyGrid:
@@ -168,22 +180,23 @@ class IdentificationModel:
 
         The spread is the standard deviation over the members of an ensemble;
         for a single network, the Bernoulli standard deviation
-        ``sqrt(p (1 - p))`` of its calibrated probabilities.
+        ``sqrt(p (1 - p))`` of its calibrated probabilities. Where a
+        specialist takes over (see :class:`~eels_autoid.models.Specialist`),
+        its probabilities and spread replace those of its family.
         """
         x = np.ascontiguousarray(x, dtype=np.float32)
         with self._lock:
             outs = [np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in self.networks]
-        stack = np.stack(outs)
-        mean = stack.mean(axis=0)
-        if member_spread:
-            if len(outs) == 1:
-                # One network has no spread of members: its probabilities are
-                # calibrated (reliability curve in the card), so the standard
-                # deviation of the yes/no outcome they predict is the honest
-                # per-element uncertainty.
-                return mean, np.sqrt(mean * (1.0 - mean))
-            return mean, stack.std(axis=0)
-        return mean
+            stack = np.stack(outs)
+            mean = stack.mean(axis=0)
+            # One network has no spread of members: its probabilities are
+            # calibrated (reliability curve in the card), so the standard
+            # deviation of the yes/no outcome they predict is the honest
+            # per-element uncertainty.
+            spread = stack.std(axis=0) if len(outs) > 1 else np.sqrt(mean * (1.0 - mean))
+            for sp in self.specialists:
+                sp.merge(x, mean, spread)
+        return (mean, spread) if member_spread else mean
 
 
 def bundled_models() -> list:
@@ -263,6 +276,12 @@ def load_model(name_or_path=None) -> IdentificationModel:
         if not card.members:
             raise ValueError(f"Model card {path} lists no member .keras files.")
         networks = [_load_keras(path.parent / m) for m in card.members]
+        specialists = [
+            Specialist.from_entry(
+                entry, [_load_keras(path.parent / m) for m in entry.get("members", [])], card.grid
+            )
+            for entry in card.specialists
+        ]
     else:
         card_path = path.with_suffix(".json")
         card = (
@@ -272,6 +291,7 @@ def load_model(name_or_path=None) -> IdentificationModel:
         )
         networks = [_load_keras(path)]
         card.members = [path.name]
+        specialists = []
     if tuple(card.elements) != ELEMENTS:
         raise ValueError(f"Model {path}: its output elements differ from eels_autoid.ELEMENTS.")
     if card.preprocessing_version != PREPROCESSING_VERSION:
@@ -279,4 +299,4 @@ def load_model(name_or_path=None) -> IdentificationModel:
             f"Model {path} was trained with preprocessing version {card.preprocessing_version}; "
             f"this eels_autoid uses version {PREPROCESSING_VERSION}."
         )
-    return IdentificationModel(networks, card, source=str(path))
+    return IdentificationModel(networks, card, source=str(path), specialists=specialists)

@@ -20,6 +20,11 @@ ARCHITECTURES = {
     "unet": ("._unet", "build_unet", "EELS_ID U-Net (Annys et al. 2023)"),
     "vit": ("._vit", "build_vit", "EELS_ID vision transformer (Annys et al. 2023)"),
     "cnn_bilstm": ("._cnn_bilstm", "build_cnn_bilstm", "CNN-BiLSTM after Kong et al. (2022)"),
+    "regional": (
+        "._regional",
+        "build_regional",
+        "ours: a specialist reading fixed energy regions at 1 eV (the lanthanide family)",
+    ),
 }
 _ALIASES = {"eels_id_unet": "unet", "eels_id_vit": "vit", "kong": "cnn_bilstm"}
 

@@ -18,6 +18,8 @@ spectra, spectrum_image, superlattice, labels
     HyperSpy signals with their truth.
 training_batches, TrainingBatches, batch_model_input
     ``(x, y)`` batches on the fly, for Keras or anything else.
+focused_batches, FocusedBatches
+    Batches for a specialist network: a family of elements seen often.
 write_dataset, read_dataset
     Fixed train/validation/test sets in HDF5.
 simulate_batch
@@ -33,6 +35,7 @@ CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
 from ._core import get_bank, set_bank, simulate_batch
 from ._dataset import read_dataset, write_dataset
 from ._edges import CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
+from ._focus import FocusedBatches, focused_batches
 from ._labels import DETECTION_MIN_RATIO, DETECTION_SIGMA, is_detectable, labels
 from ._parameters import (
     DEFAULT_PARAMETERS,
@@ -51,6 +54,8 @@ __all__ = [
     "training_batches",
     "TrainingBatches",
     "batch_model_input",
+    "focused_batches",
+    "FocusedBatches",
     "write_dataset",
     "read_dataset",
     "simulate_batch",

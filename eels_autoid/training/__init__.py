@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._config import DEFAULT_CONFIG, default_config_path, load_config
+from ._config import DEFAULT_CONFIG, default_config_path, load_config, output_elements
 from ._warm_start import transfer_weights
 
 __all__ = [
     "DEFAULT_CONFIG",
     "default_config_path",
     "load_config",
+    "output_elements",
     "train",
     "export_model",
     "export_run",

@@ -48,7 +48,13 @@ else:  # pragma: no cover - Python 3.10
     except ImportError:
         tomllib = None
 
-__all__ = ["DEFAULT_CONFIG", "load_config", "merge_config", "default_config_path"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "load_config",
+    "merge_config",
+    "default_config_path",
+    "output_elements",
+]
 
 DEFAULT_SOURCE = "eels_autoid.simulate:training_batches"
 
@@ -158,3 +164,16 @@ def load_config(path_or_dict) -> dict:
     if t["optimizer"] not in ("adam", "adamw"):
         raise ValueError("training.optimizer must be 'adam' or 'adamw'.")
     return config
+
+
+def output_elements(config: dict) -> tuple:
+    """The elements a run's network outputs, in order.
+
+    All of :data:`eels_autoid.ELEMENTS`, unless the data source trains a
+    specialist on a family (``[simulator] focus``, see
+    :func:`eels_autoid.simulate.focused_batches`).
+    """
+    from ..vocabulary import ELEMENTS
+
+    focus = config.get("simulator", {}).get("focus")
+    return tuple(focus) if focus else ELEMENTS

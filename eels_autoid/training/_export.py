@@ -17,6 +17,7 @@ import numpy as np
 from ..energy_grid import DEFAULT_GRID
 from ..models._card import ModelCard
 from ..preprocessing import PREPROCESSING_VERSION
+from ..vocabulary import ELEMENTS
 
 __all__ = ["export_model", "export_run"]
 
@@ -49,6 +50,7 @@ def export_model(
     element_thresholds=None,
     info=None,
     grid=DEFAULT_GRID,
+    elements=None,
 ):
     """Write networks and their model card into ``target_dir``.
 
@@ -71,6 +73,9 @@ def export_model(
         ``metrics``, ``data_version``...
     grid : EnergyGrid
         The grid the networks read.
+    elements : sequence of str, optional
+        The output order, if not all of :data:`eels_autoid.ELEMENTS` (a
+        specialist's family).
 
     Returns
     -------
@@ -94,6 +99,7 @@ def export_model(
     card = ModelCard(
         name=name,
         grid=grid,
+        elements=tuple(elements) if elements is not None else ELEMENTS,
         threshold=float(threshold),
         element_thresholds=dict(element_thresholds or {}),
         members=files,
@@ -129,6 +135,7 @@ def export_run(run_dir, target_dir=None, *, name=None, threshold=None, source=No
         The card's path.
     """
     from ..evaluation._metrics import best_threshold, decide, micro_scores
+    from ._config import output_elements
     from ._loop import validation_data
 
     run = Path(run_dir)
@@ -143,12 +150,13 @@ def export_run(run_dir, target_dir=None, *, name=None, threshold=None, source=No
     name = name or config["export"]["name"] or config["name"]
     threshold = config["export"]["threshold"] if threshold is None else threshold
 
+    elements = output_elements(config)
     x_val, y_val = validation_data(config, source)
     p_val = np.asarray(model.predict(x_val, batch_size=256, verbose=0), dtype=np.float64)
     if threshold == "validation":
-        threshold = best_threshold(y_val, p_val)
+        threshold = best_threshold(y_val, p_val, elements=elements)
     threshold = float(threshold)
-    val = micro_scores(y_val, decide(p_val, threshold))
+    val = micro_scores(y_val, decide(p_val, threshold), elements=elements)
     info = dict(
         architecture=dict(
             name=config["model"]["architecture"],
@@ -172,4 +180,6 @@ def export_run(run_dir, target_dir=None, *, name=None, threshold=None, source=No
             )
         ),
     )
-    return export_model(model, target_dir or run / "export", name, threshold=threshold, info=info)
+    return export_model(
+        model, target_dir or run / "export", name, threshold=threshold, info=info, elements=elements
+    )

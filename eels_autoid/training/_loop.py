@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..evaluation._metrics import best_threshold, decide, micro_scores
-from ._config import load_config
+from ._config import load_config, output_elements
 
 __all__ = ["train", "epoch_seed", "validation_data", "resolve_source"]
 
@@ -405,7 +405,8 @@ def _epochs(model, config, state, out, source, pool, x_val, y_val):
             shuffle=False,  # batches arrive in their (seeded) order
         ).history
         p_val = np.asarray(model.predict(x_val, batch_size=256, verbose=0), dtype=np.float64)
-        val = micro_scores(y_val, decide(p_val, t["threshold"]))
+        elements = output_elements(config)
+        val = micro_scores(y_val, decide(p_val, t["threshold"]), elements=elements)
         val_f1 = 0.0 if math.isnan(val["f1"]) else val["f1"]
         state["epoch"] = epoch + 1
         state["spectra_seen"] += int(t["steps_per_epoch"]) * int(t["batch_size"])
@@ -421,7 +422,7 @@ def _epochs(model, config, state, out, source, pool, x_val, y_val):
             val_precision=val["precision"],
             val_recall=val["recall"],
             val_exact_match=val["exact_match"],
-            val_best_threshold=best_threshold(y_val, p_val),
+            val_best_threshold=best_threshold(y_val, p_val, elements=elements),
             spectra_seen=state["spectra_seen"],
             epoch_seconds=round(time.monotonic() - tic, 2),
         )

@@ -27,6 +27,7 @@ TINY = {
         head_units=(16, 16, 16),
     ),
     "cnn_bilstm": dict(conv_filters=(4, 8, 8), lstm_units=(4, 4), dense_units=8),
+    "regional": dict(filters=(4, 8), dense_units=8, n_outputs=80),
 }
 
 
@@ -43,7 +44,7 @@ def _build(name):
 
 
 def test_registry_lists_all():
-    assert set(architectures()) == {"edgenet", "unet", "vit", "cnn_bilstm"}
+    assert set(architectures()) == {"edgenet", "unet", "vit", "cnn_bilstm", "regional"}
     assert architecture_defaults("unet")["kernel_size"] == 32
 
 
@@ -92,6 +93,40 @@ def test_edgenet_is_small_and_ignores_unmeasured_input():
     p = np.asarray(model.predict_on_batch(x))
     # Nothing measured: every element's evidence is masked out.
     assert np.all(p < 1e-6)
+
+
+def test_regional_reads_only_its_regions():
+    # Whatever lies outside the regions cannot change the output; inside, it does.
+    model = build_model("regional", regions=((75, 250), (760, 1700)), **TINY["regional"])
+    x = _inputs(2)
+    y = x.copy()
+    y[:, 300:700, 0] += 5.0  # between the regions
+    y[:, 1800:, :] = 1.0  # above them, measured
+    np.testing.assert_allclose(model.predict_on_batch(x), model.predict_on_batch(y), atol=1e-6)
+    y[:, 900:910, 0] += 3.0  # a white line inside the second region
+    assert not np.allclose(model.predict_on_batch(x), model.predict_on_batch(y), atol=1e-6)
+
+
+def test_regional_is_blind_to_the_spectrum_level_in_a_region():
+    # Each region is re-centred on its measured mean: a constant offset of
+    # the whole spectrum (what a different window does to the full input's
+    # centring) leaves the output unchanged.
+    model = build_model("regional", **TINY["regional"])
+    x = _inputs(2)
+    y = x.copy()
+    y[..., 0] += 2.5 * y[..., 1]
+    np.testing.assert_allclose(model.predict_on_batch(x), model.predict_on_batch(y), atol=1e-5)
+
+
+def test_region_slice_bounds():
+    from eels_autoid.models._regional import region_slice
+
+    assert region_slice((75, 250), 0.0, 1.0, 3072) == (75, 251)
+    assert region_slice((75.5, 80.2), 0.0, 0.5, 3072) == (151, 161)
+    with pytest.raises(ValueError, match="high > low"):
+        region_slice((250, 75), 0.0, 1.0, 3072)
+    with pytest.raises(ValueError, match="fewer than 8"):
+        region_slice((3070, 3100), 0.0, 1.0, 3072)
 
 
 def test_edgenet_reads_position():

@@ -120,6 +120,29 @@ def test_missing_data_source_is_a_clear_error(tmp_path):
         train(config, tmp_path / "x")
 
 
+def test_a_specialist_trains_on_its_family_and_exports_its_elements(tmp_path):
+    # The bundled configuration of the lanthanide specialist, shrunk: its data
+    # source, architecture and 16 outputs go through the loop and the export.
+    from eels_autoid.training import output_elements
+
+    config = load_config(
+        Path(eels_autoid.__file__).parent / "training" / "configs" / "lanthanides.toml"
+    )
+    config["model"]["config"].update(filters=[4, 8], dense_units=8)
+    config["training"].update(batch_size=8, steps_per_epoch=2, epochs=1, verbose=0)
+    config["validation"]["size"] = 16
+    config["data"]["workers"] = 0
+    family = output_elements(config)
+    assert family[0] == "Ba" and len(family) == 16
+    train(config, tmp_path / "run")
+    card = json.loads((tmp_path / "run/export/lanthanides.json").read_text())
+    assert tuple(card["elements"]) == family
+    assert card["architecture"]["name"] == "regional"
+    # Not a full model: load_model refuses it on its own.
+    with pytest.raises(ValueError, match="output elements differ"):
+        eels_autoid.load_model(tmp_path / "run/export/lanthanides.json")
+
+
 def test_simulation_workers_give_the_same_batches_as_the_training_process():
     # Workers only move where batches are made: the data (and so a resumed
     # run) must not depend on their number.
