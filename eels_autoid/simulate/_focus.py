@@ -90,10 +90,6 @@ class FocusedBatches:
     def __len__(self):
         return self.steps_per_epoch
 
-    def __getitem__(self, index):
-        x, y, _ = self.batch_with_truth(index)
-        return x, y
-
     def __iter__(self):
         i = 0
         while True:
@@ -125,10 +121,10 @@ class FocusedBatches:
             out.append(chosen)
         return out
 
-    def batch_with_truth(self, index):
-        """Batch ``index`` as ``(x, y, simulation)``; windows that miss the regions are redrawn."""
+    def __getitem__(self, index):
+        """Batch ``index`` as ``(x, y)``; spectra whose window misses the regions are redrawn."""
         rng = np.random.default_rng([self.seed, int(index)])
-        xs, ys, sims, have = [], [], [], 0
+        xs, ys, have = [], [], 0
         while have < self.batch_size:
             n = self.batch_size - have
             # Draw extra: a window misses the regions now and then.
@@ -147,9 +143,8 @@ class FocusedBatches:
             keep = np.nonzero(seen)[0][:n]
             xs.append(x[keep])
             ys.append(sim["labels"][keep][:, self._columns].astype(np.float32))
-            sims.append(keep)
             have += len(keep)
-        return np.concatenate(xs), np.concatenate(ys), {"kept": sims}
+        return np.concatenate(xs), np.concatenate(ys)
 
 
 def focused_batches(
