@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from release_model import _average_weights, _test_set  # noqa: E402
+from release_model import _average_weights, _test_set, real_figures  # noqa: E402
 
 
 def _brief(rep):
@@ -111,14 +111,7 @@ def main():
                 parameters="simulator defaults",
                 data_version=f"eels_autoid.simulate {SIMULATOR_VERSION}",
             ),
-            real=dict(
-                _brief(real),
-                excluded=["C"],
-                kong_exact=round(float(real["kong"]["exact_accuracy"]), 4),
-                kong_recognition=round(float(real["kong"]["recognition_accuracy"]), 4),
-                per_pixel_f1=round(float(real.get("per_pixel", {}).get("f1", float("nan"))), 4),
-                by_group={g: round(float(v["f1"]), 4) for g, v in real["by_group"].items()},
-            ),
+            real=dict(_brief(real), **real_figures(real)),
         )
         print(label, json.dumps(reports[label], indent=1))
     card["metrics"]["simulated_test"] = reports["with"]["simulated_test"]

@@ -110,6 +110,17 @@ def _figures(run, real, sim_test, static):
     plt.close(fig)
 
 
+def real_figures(real):
+    """The card's extra figures of a real-folder report (beyond micro and support-weighted)."""
+    return dict(
+        excluded=["C"],
+        kong_exact=round(float(real["kong"]["exact_accuracy"]), 4),
+        kong_recognition=round(float(real["kong"]["recognition_accuracy"]), 4),
+        per_pixel_f1=round(float(real.get("per_pixel", {}).get("f1", float("nan"))), 4),
+        by_group={g: round(float(v["f1"]), 4) for g, v in real["by_group"].items()},
+    )
+
+
 def _average_weights(paths, out):
     """Save the network of ``paths[0]`` with the mean weights of all ``paths``."""
     import keras
@@ -230,14 +241,7 @@ def main():
             parameters="simulator defaults",
             data_version=f"eels_autoid.simulate {SIMULATOR_VERSION}",
         ),
-        real=dict(
-            brief(real),
-            excluded=["C"],
-            kong_exact=round(float(real["kong"]["exact_accuracy"]), 4),
-            kong_recognition=round(float(real["kong"]["recognition_accuracy"]), 4),
-            per_pixel_f1=round(float(real.get("per_pixel", {}).get("f1", float("nan"))), 4),
-            by_group={g: round(float(v["f1"]), 4) for g, v in real["by_group"].items()},
-        ),
+        real=dict(brief(real), **real_figures(real)),
     )
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     target = Path(args.target)

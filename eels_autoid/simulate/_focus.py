@@ -19,7 +19,7 @@ from ..vocabulary import ELEMENTS, observable_elements
 from ._composition import ANION_WEIGHTS, ANIONS
 from ._core import simulate_batch
 from ._parameters import resolve_parameters
-from ._training import batch_model_input
+from ._training import as_pydataset, batch_model_input
 
 __all__ = ["FocusedBatches", "focused_batches"]
 
@@ -170,8 +170,6 @@ def focused_batches(
     keras.utils.PyDataset or FocusedBatches
         ``x`` float32 (batch, grid.size, 2), ``y`` float32 (batch, len(focus)).
     """
-    from ._training import _make_pydataset
-
     source = FocusedBatches(
         batch_size,
         focus=focus,
@@ -181,12 +179,4 @@ def focused_batches(
         steps_per_epoch=steps_per_epoch,
         **parameters,
     )
-    if keras is False:
-        return source
-    try:
-        import keras as _keras
-    except ImportError:
-        if keras:
-            raise
-        return source
-    return _make_pydataset(_keras, source, workers, use_multiprocessing)
+    return as_pydataset(source, keras, workers, use_multiprocessing)

@@ -182,6 +182,11 @@ def training_batches(
         preprocessing as ``identify_edges``, ``y`` float32 (batch, 80) multi-hot.
     """
     source = TrainingBatches(batch_size, seed=seed, steps_per_epoch=steps_per_epoch, **parameters)
+    return as_pydataset(source, keras, workers, use_multiprocessing)
+
+
+def as_pydataset(source, keras=None, workers=1, use_multiprocessing=False):
+    """``source`` as a ``keras.utils.PyDataset`` (keras True, or None when Keras imports)."""
     if keras is False:
         return source
     try:
