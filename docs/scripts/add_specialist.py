@@ -26,15 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from release_model import _average_weights, _test_set, real_figures  # noqa: E402
-
-
-def _brief(rep):
-    keep = ("precision", "recall", "f1", "exact_match")
-    d = {k: round(float(rep["micro"][k]), 4) for k in keep}
-    d["support_weighted_f1"] = round(float(rep["support_weighted"]["f1"]), 4)
-    d["n_spectra"] = rep["n_spectra"]
-    return d
+from release_model import _average_weights, _test_set, brief, real_figures  # noqa: E402
 
 
 def main():
@@ -106,12 +98,12 @@ def main():
         real = evaluate_folder(args.real, model=model, per_pixel=True)
         reports[label] = dict(
             simulated_test=dict(
-                _brief(sim),
+                brief(sim),
                 seed=args.test_seed,
                 parameters="simulator defaults",
                 data_version=f"eels_autoid.simulate {SIMULATOR_VERSION}",
             ),
-            real=dict(_brief(real), **real_figures(real)),
+            real=dict(brief(real), **real_figures(real)),
         )
         print(label, json.dumps(reports[label], indent=1))
     card["metrics"]["simulated_test"] = reports["with"]["simulated_test"]

@@ -110,6 +110,16 @@ def _figures(run, real, sim_test, static):
     plt.close(fig)
 
 
+def brief(rep):
+    """The card's figures of an evaluation report: micro, support-weighted F1, n, ECE."""
+    keep = ("precision", "recall", "f1", "exact_match")
+    d = {k: round(float(rep["micro"][k]), 4) for k in keep}
+    d["support_weighted_f1"] = round(float(rep["support_weighted"]["f1"]), 4)
+    d["n_spectra"] = rep["n_spectra"]
+    d["ece"] = round(float(rep["reliability"]["ece"]), 4)
+    return d
+
+
 def real_figures(real):
     """The card's extra figures of a real-folder report (beyond micro and support-weighted)."""
     return dict(
@@ -223,14 +233,6 @@ def main():
     ):
         with open(out / f"{name}.json", "w") as f:
             json.dump(eels_autoid.evaluation._jsonable(rep), f, indent=1)
-
-    def brief(rep):
-        keep = ("precision", "recall", "f1", "exact_match")
-        d = {k: round(float(rep["micro"][k]), 4) for k in keep}
-        d["support_weighted_f1"] = round(float(rep["support_weighted"]["f1"]), 4)
-        d["n_spectra"] = rep["n_spectra"]
-        d["ece"] = round(float(rep["reliability"]["ece"]), 4)
-        return d
 
     card["metrics"] = dict(
         threshold_choice="max of the mean micro F1 of simulated validation and real validation",
