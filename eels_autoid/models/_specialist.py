@@ -13,7 +13,10 @@ overrule a full-network false alarm.
 ``defer_edges`` names edges the full network reads better than the
 specialist (the lanthanide specialist reads N4,5 only, while the full
 network tells M4,5 white lines apart): where the window covers an element's
-such edge, that element keeps the full network's probability.
+such edge, that element keeps the full network's probability. Only edges
+outside the specialist's regions are deferred, so one name can serve a whole
+family (``"K"`` defers Si K at 1.84 keV but not B K at 188 eV, which a
+specialist reading 60..460 eV reads itself).
 """
 
 from __future__ import annotations
@@ -50,9 +53,9 @@ class Specialist:
     gate : float
         Largest full-network probability over the family needed for it to take over.
     defer_edges : tuple of str
-        Edge names (``"M4,5"``...): an element whose such edge the window
-        covers (onset and the edge's margin above it) keeps the full
-        network's probability.
+        Edge names (``"M4,5"``...): an element whose such edge, with its
+        onset outside ``regions``, the window covers (onset and the edge's
+        margin above it) keeps the full network's probability.
     """
 
     name: str
@@ -85,7 +88,13 @@ class Specialist:
         self.defer_edges = tuple(self.defer_edges)
         self.defer_channels = np.full((len(self.elements), 2), -1, dtype=int)
         for k, el in enumerate(self.elements):
-            own = [e for e in EDGES if e.element == el and e.name in self.defer_edges]
+            own = [
+                e
+                for e in EDGES
+                if e.element == el
+                and e.name in self.defer_edges
+                and not any(lo <= e.onset <= hi for lo, hi in self.regions)
+            ]
             if own:
                 e = min(own)
                 ends = np.array([e.onset, e.onset + e.margin])

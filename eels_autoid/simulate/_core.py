@@ -40,6 +40,7 @@ from ._edges import (
     effective_angle,
     fine_structure_parts,
     giant_resonance_delay,
+    has_delayed_maximum,
     has_giant_resonance,
     has_white_lines,
     white_line_heights,
@@ -381,16 +382,28 @@ def _lookup(bank, rows, first, step, L):
     return hi
 
 
+# Kinds of fine-structure template, by the first peak: none (a near-edge
+# peak), a white line, a giant resonance, or a delayed maximum.
+_FS_PLAIN, _FS_WHITE, _FS_GIANT, _FS_DELAYED = 0, 1, 2, 3
+
+
+def _fs_kind(z, subshell):
+    if has_giant_resonance(z, subshell):
+        return _FS_GIANT
+    if has_white_lines(z, subshell):
+        return _FS_WHITE
+    if has_delayed_maximum(z, subshell):
+        return _FS_DELAYED
+    return _FS_PLAIN
+
+
 def _fs_subshells(bank, element):
     """Onsets, first-peak kinds and names of an element's subshells that get fine structure."""
     key = (id(bank), element)
     if key not in _FS_CACHE:
         z = atomic_number(element)
-        # Kind of the first peak: 0 none, 1 white line, 2 giant resonance.
         items = [
-            (o, 2 if has_giant_resonance(z, n) else int(has_white_lines(z, n)), n)
-            for n, o in bank.onsets(element).items()
-            if n in _FS_SUBSHELLS
+            (o, _fs_kind(z, n), n) for n, o in bank.onsets(element).items() if n in _FS_SUBSHELLS
         ]
         _FS_CACHE[key] = (
             np.array([o for o, _, _ in items], dtype=float),
@@ -426,9 +439,9 @@ def _add_fine_structure(
         ],
         dtype=bool,
     )
-    q_kind = np.where(pi_star & (rng.random(len(q_pair)) < PI_STAR_PROBABILITY), 1, q_kind)
-    q_giant = q_kind == 2
-    q_white = q_kind > 0
+    q_kind = np.where(pi_star & (rng.random(len(q_pair)) < PI_STAR_PROBABILITY), _FS_WHITE, q_kind)
+    q_giant = q_kind == _FS_GIANT
+    q_white = (q_kind == _FS_WHITE) | q_giant
     if not len(q_pair):
         return {"pair": q_pair, "onset": q_onset, "span": np.zeros(0)}
     nq = len(q_pair)
@@ -440,12 +453,19 @@ def _add_fine_structure(
         fine_structure_parts(rng, pool_n, params, no),
         fine_structure_parts(rng, pool_n, params, yes),
     ]
-    if q_giant.any():  # only then: batches without them keep their random stream
+    # Pool of each kind; the rarer kinds only where present, so that batches
+    # without them keep their random stream.
+    which = np.array([0, 1, -1, -1])
+    if q_giant.any():
+        which[_FS_GIANT] = len(pools)
         pools.append(fine_structure_parts(rng, pool_n, params, yes, giant=yes))
+    if (q_kind == _FS_DELAYED).any():
+        which[_FS_DELAYED] = len(pools)
+        pools.append(fine_structure_parts(rng, pool_n, params, no, delayed=yes))
     pick = rng.integers(pool_n, size=nq)
     rest = np.concatenate([p["rest"] for p in pools])
     first = np.concatenate([p["white"] for p in pools])
-    tid = pick + q_kind * pool_n
+    tid = pick + which[q_kind] * pool_n
     span = np.concatenate([p["span"] for p in pools])[tid]
     # Each edge its own white-line height (the pool's would repeat across edges).
     height = np.where(q_white, draw(rng, "white_line", params, nq), 0.0)

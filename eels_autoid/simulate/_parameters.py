@@ -40,7 +40,10 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #      sigma 1 eV (was 60 % to 1.5 eV). The sum of those spreads had made
 #      neighbouring lanthanides' N4,5 edges (4..7 eV apart) interchangeable
 #      even in simulated data.
-SIMULATOR_VERSION = 8
+#   9: the M4,5 edges of Rb..Ag rise late (a broad maximum 20..80 eV above the
+#      onset, as in the EELS Atlas oxides) instead of opening with a near-edge
+#      peak; real Rh2O3 and PdO had read as Pd and Ag.
+SIMULATOR_VERSION = 9
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,31 @@ def test_elements_whose_deferred_edge_is_in_the_window_keep_the_full_network():
     assert combined[0, la] == pytest.approx(alone[0, la], rel=1e-6)
     assert combined[0, dy] == pytest.approx(q[FAMILY.index("Dy")], rel=1e-5)
     assert q[FAMILY.index("La")] != pytest.approx(alone[0, la], rel=1e-3)
+
+
+def test_only_edges_outside_the_regions_are_deferred():
+    # A specialist reading 60..460 eV with "K" deferred: Si K (1839 eV) lies
+    # outside its region and is deferred where the window covers it; B K
+    # (188 eV) lies inside and never is, whatever the window.
+    import keras
+
+    keras.utils.set_random_seed(6)
+    family = ("B", "Si")
+    net = build_model("regional", filters=(4, 8), dense_units=8, n_outputs=2, regions=((60, 460),))
+    sp = Specialist(
+        "low", [net], family, ((60.0, 460.0),), ModelCard().grid, gate=0.0, defer_edges=("K",)
+    )
+    assert tuple(sp.defer_channels[0]) == (-1, -1)
+    assert sp.defer_channels[1, 0] == 1839
+    main = build_tiny_network(seed=7)
+    x = np.zeros((2, 3072, 2), dtype=np.float32)
+    for row, hi in enumerate((2000, 1000)):  # row 0 covers Si K, row 1 does not
+        x[row, 60:hi, 0] = np.random.default_rng(row).normal(size=hi - 60)
+        x[row, 60:hi, 1] = 1.0
+    alone = IdentificationModel([main], ModelCard()).predict(x)
+    combined = IdentificationModel([main], ModelCard(), specialists=[sp]).predict(x)
+    q = np.asarray(net.predict_on_batch(x))
+    b, si = ELEMENTS.index("B"), ELEMENTS.index("Si")
+    np.testing.assert_allclose(combined[:, b], q[:, 0], rtol=1e-5)
+    assert combined[0, si] == pytest.approx(alone[0, si], rel=1e-6)
+    assert combined[1, si] == pytest.approx(q[1, 1], rel=1e-5)

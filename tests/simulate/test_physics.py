@@ -334,3 +334,35 @@ def test_chemical_shifts_mostly_small(bank):
     uniform = simulate_batch(600, seed=8, bank=bank, chemical_shift_sigma=None)
     u = np.array([c["chemical_shift"] for comp in uniform["truth"]["composition"] for c in comp])
     assert 0.33 < np.mean(np.abs(u) < 2.0) < 0.47  # 0.4 for uniform +-5 eV
+
+
+def test_rb_to_ag_m45_edges_rise_late_without_a_near_edge_peak():
+    # Real 4d-metal oxides (EELS Atlas Y2O3, ZrO2, Nb2O5, Rh2O3, PdO) show their
+    # M4,5 maximum 20..80 eV above the onset and nothing sharp at it; the
+    # generic templates open with peaks in the first 15 eV.
+    from eels_autoid.simulate._core import _FS_DELAYED, _FS_PLAIN, _FS_WHITE, _fs_kind
+    from eels_autoid.simulate._edges import FS_LENGTH, FS_STEP, fine_structure_parts
+
+    assert _fs_kind(atomic_number("Pd"), "M5") == _FS_DELAYED
+    assert _fs_kind(atomic_number("Y"), "M4") == _FS_DELAYED
+    assert _fs_kind(atomic_number("Pd"), "L3") == _FS_WHITE
+    assert _fs_kind(atomic_number("Sn"), "M5") == _FS_PLAIN  # outside Rb..Ag
+    assert _fs_kind(atomic_number("La"), "M5") == _FS_WHITE
+
+    x = np.arange(FS_LENGTH) * FS_STEP
+    n = 2000
+    early, late = x <= 10, (x >= 30) & (x <= 70)
+    for delayed in (False, True):
+        rest = fine_structure_parts(
+            np.random.default_rng(0),
+            n,
+            DEFAULT_PARAMETERS,
+            np.zeros(n, bool),
+            delayed=np.full(n, delayed),
+        )["rest"]
+        ratio = rest[:, late].mean() / rest[:, early].mean()
+        sharp_start = np.percentile(rest[:, early].max(axis=1), 95)
+        if delayed:
+            assert ratio > 2.0 and sharp_start < 0.8
+        else:
+            assert ratio < 1.0 and sharp_start > 1.0
