@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from release_model import _average_weights, _test_set, brief, real_figures  # noqa: E402
+from release_model import _average_weights, _test_set, evaluation_figures  # noqa: E402
 
 
 def main():
@@ -96,15 +96,7 @@ def main():
     for label, model in (("without", without), ("with", with_)):
         sim = evaluate_test_set(test_path, model=model)
         real = evaluate_folder(args.real, model=model, per_pixel=True)
-        reports[label] = dict(
-            simulated_test=dict(
-                brief(sim),
-                seed=args.test_seed,
-                parameters="simulator defaults",
-                data_version=f"eels_autoid.simulate {SIMULATOR_VERSION}",
-            ),
-            real=dict(brief(real), **real_figures(real)),
-        )
+        reports[label] = evaluation_figures(sim, real, args.test_seed)
         print(label, json.dumps(reports[label], indent=1))
     card["metrics"]["simulated_test"] = reports["with"]["simulated_test"]
     card["metrics"]["real"] = {**card["metrics"]["real"], **reports["with"]["real"]}

@@ -131,6 +131,21 @@ def real_figures(real):
     )
 
 
+def evaluation_figures(sim_test, real, seed):
+    """The card's ``simulated_test`` and ``real`` metrics from the two evaluation reports."""
+    from eels_autoid.simulate import SIMULATOR_VERSION
+
+    return dict(
+        simulated_test=dict(
+            brief(sim_test),
+            seed=seed,
+            parameters="simulator defaults",
+            data_version=f"eels_autoid.simulate {SIMULATOR_VERSION}",
+        ),
+        real=dict(brief(real), **real_figures(real)),
+    )
+
+
 def _average_weights(paths, out):
     """Save the network of ``paths[0]`` with the mean weights of all ``paths``."""
     import keras
@@ -237,13 +252,7 @@ def main():
     card["metrics"] = dict(
         threshold_choice="max of the mean micro F1 of simulated validation and real validation",
         simulated_validation=brief(evaluate_arrays(y_val, p_val, threshold)),
-        simulated_test=dict(
-            brief(sim_test),
-            seed=args.test_seed,
-            parameters="simulator defaults",
-            data_version=f"eels_autoid.simulate {SIMULATOR_VERSION}",
-        ),
-        real=dict(brief(real), **real_figures(real)),
+        **evaluation_figures(sim_test, real, args.test_seed),
     )
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     target = Path(args.target)
