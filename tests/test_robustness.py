@@ -63,6 +63,8 @@ QUIET = dict(
     spike_probability=0.0,
     dead_channel_probability=0.0,
     hot_channel_probability=0.0,
+    # No unlabelled actinide either: these tests add their own (below).
+    foreign_fraction=0.0,
 )
 SHIFT = 10.0  # eV
 REBIN_TO = 2.0  # eV/channel

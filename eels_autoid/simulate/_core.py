@@ -45,6 +45,7 @@ from ._edges import (
     has_white_lines,
     white_line_heights,
 )
+from ._foreign import FOREIGN_FRACTION, foreign_edges
 from ._labels import is_detectable
 from ._parameters import draw, resolve_parameters
 from ._window import (
@@ -183,6 +184,18 @@ def simulate_batch(
     m, step = fine_grids(win, params)
     energy = (m[:, None] + np.arange(L)[None, :]) * step[:, None]  # true eV
     d_true = win["scale"] / (1.0 + win["scale_error"])
+    # Unlabelled edges of an element outside the vocabulary (an actinide) in a
+    # few spectra. Drawn before the edges' own random draws, so that runs that
+    # differ only in those (fine-structure switches) get the same ones.
+    beta_foreign = effective_angle(
+        mic["beam_energy"], 400.0, mic["convergence_angle"], mic["collection_angle"]
+    )
+    fraction = params.foreign_fraction
+    if fraction is None:  # a given composition means exactly those elements
+        fraction = FOREIGN_FRACTION if elements is None else 0.0
+    foreign, foreign_names = foreign_edges(
+        rng, fraction, params, bank, energy, bank.setting_index(mic["beam_energy"], beta_foreign)
+    )
 
     # --- background (density per eV): A counts per channel at E_start
     e_start = np.maximum(to_true(starts, win["shift"], win["scale_error"]), params.background_floor)
@@ -209,6 +222,8 @@ def simulate_batch(
     )
     starts_idx = np.searchsorted(pair_spec, np.arange(n))
     edges = np.add.reduceat(sigma, starts_idx, axis=0)
+    if foreign is not None:
+        edges += foreign  # part of everything-but-the-label in the windows below
 
     # --- response kernel and the exact window sums of the recorded spectrum
     shape = _lowloss.plasmon_shapes(step, L, low)
@@ -305,6 +320,7 @@ def simulate_batch(
         i0,
         fs_info,
     )
+    truth["foreign_element"] = foreign_names
     out = {
         "counts": counts,
         "offset": win["offset"].copy(),

@@ -43,7 +43,9 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #   9: the M4,5 edges of Rb..Ag rise late (a broad maximum 20..80 eV above the
 #      onset, as in the EELS Atlas oxides) instead of opening with a near-edge
 #      peak; real Rh2O3 and PdO had read as Pd and Ag.
-SIMULATOR_VERSION = 9
+#  10: 5 % of spectra also hold an actinide (Ac..U: O4,5, N6,7 and N4,5 edges
+#      from the project's LDA GOS), unlabelled: UO2 and ThO2 had read as Cd + Sb.
+SIMULATOR_VERSION = 10
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,15 @@ class SimulationParameters:
         Probability that the composition is an oxide, nitride or carbide.
     negative_fraction : float
         Fraction of spectra drawn with no element observable in the window.
+    foreign_fraction : float or None
+        Fraction of spectra that also hold an element outside the vocabulary
+        (Ac, Th, Pa or U; :mod:`eels_autoid.simulate._foreign`), whose
+        edges are in the data but never in the labels. ``None``: 5 % of
+        drawn compositions, none where the composition is given.
+    foreign_amount : (float, float)
+        Its atoms per atom of the drawn composition.
+    foreign_shift : float
+        Its edges move by up to this (eV), uniformly, either way.
     edge_ratio : (float, float)
         Edge-to-background ratio of the main edge (vocabulary definition), log-uniform.
     chemical_shift : (float, float)
@@ -194,6 +205,9 @@ class SimulationParameters:
     n_elements: tuple = (1, 6)
     material_bias: float = 0.5
     negative_fraction: float = 0.05
+    foreign_fraction: float | None = None
+    foreign_amount: tuple = (0.1, 1.0)
+    foreign_shift: float = 3.0
     edge_ratio: tuple = (0.02, 5.0)
     chemical_shift: tuple = (-5.0, 5.0)
     chemical_shift_sigma: float | None = 2.0

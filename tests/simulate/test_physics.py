@@ -366,3 +366,57 @@ def test_rb_to_ag_m45_edges_rise_late_without_a_near_edge_peak():
             assert ratio > 2.0 and sharp_start < 0.8
         else:
             assert ratio < 1.0 and sharp_start > 1.0
+
+
+@pytest.mark.parametrize("element", ["Th", "U"])
+def test_actinide_edges_are_added_unlabelled_with_a_delayed_4f_maximum(element):
+    # Simulator 10 puts an element outside the vocabulary into some spectra.
+    # With it forced into every spectrum and everything else equal (same seed,
+    # no noise, no detector defects), the difference of the two spectra is its
+    # contribution alone: nothing below its 4f (N6,7) onset, then a delayed
+    # maximum (centrifugal barrier of the f continuum), tens of eV above it;
+    # and the labels do not change.
+    import xraydb
+
+    n6 = xraydb.xray_edges(element)["N6"].energy
+    n7 = xraydb.xray_edges(element)["N7"].energy
+    common = dict(
+        seed=7,
+        elements={"O": 1},
+        noise=False,
+        start_core=(250.0, 250.0),
+        window_start_mode=(0.0, 0.0, 1.0),
+        dispersion=(0.5, 0.5),
+        channels=(800, 800),
+        instrument_shift=(0.0, 0.0),
+        scale_error=(0.0, 0.0),
+        spike_probability=0.0,
+        dead_channel_probability=0.0,
+        hot_channel_probability=0.0,
+        foreign_amount=(0.5, 0.5),
+        foreign_shift=0.0,
+    )
+    without = simulate_batch(16, foreign_fraction=0.0, **common)
+    forced = simulate_batch(16, foreign_fraction=1.0, **common)
+    names = forced["truth"]["foreign_element"]
+    assert set(without["truth"]["foreign_element"]) == {""}
+    assert all(names) and np.array_equal(forced["labels"], without["labels"])
+    energy = 250.0 + 0.5 * np.arange(800)
+    checked = 0
+    for i, name in enumerate(names):
+        if name != element:
+            continue
+        diff = forced["counts"][i] - without["counts"][i]
+        assert diff.min() > -1e-3 * forced["counts"][i].max()
+        # Below the 4f onset only the falling tail of the 5d (O4,5) edges at
+        # 85..103 eV; above it the 4f edge rises over that tail (extrapolated
+        # as a power law).
+        below = energy < n7 - 10.0  # resolution and plural scattering spread it a little
+        assert np.all(np.diff(diff[below]) < 1e-4 * diff[below].max())
+        fit = np.polyfit(np.log(energy[below]), np.log(diff[below]), 1)
+        tail = np.exp(np.polyval(fit, np.log(energy)))
+        edge = (diff - tail)[energy < 640.0]  # before the 4d (N4,5) edges
+        assert edge.max() > 0.2 * tail[energy < 640.0].min()
+        assert energy[np.argmax(edge)] > n6 + 30.0
+        checked += 1
+    assert checked, f"no spectrum drew {element}"
