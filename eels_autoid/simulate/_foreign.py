@@ -36,7 +36,7 @@ _SUBSHELLS = ("O5", "O4", "N7", "N6", "N5", "N4")
 # subshells allow (the tests' actinide tables use the same).
 _N_FREE, _FREE_MAX, _N_Q = 96, 1500.0, 64
 
-_TABLES = {}  # (bank key, element) -> (n_settings, n_energies) float32
+_TABLES = {}  # (bank and table setup, element) -> (n_settings, n_energies) float32
 
 
 def onsets(element) -> dict:
@@ -77,10 +77,12 @@ def _cross_sections(bank, element):
 
 
 def _table(bank, element):
-    key = (id(bank), element)
+    # The bank's key names its provider, energy grid and settings: banks that
+    # share it share the table.
+    setup = (bank._key(), _SUBSHELLS, _N_FREE, _FREE_MAX, _N_Q, 1)
+    tag = hashlib.sha1(repr(setup).encode()).hexdigest()
+    key = (tag, element)
     if key not in _TABLES:
-        setup = (bank._key(), _SUBSHELLS, _N_FREE, _FREE_MAX, _N_Q, 1)
-        tag = hashlib.sha1(repr(setup).encode()).hexdigest()
         path = None if bank.cache_dir is None else bank.cache_dir / f"foreign-{tag[:16]}"
         block = None
         if path is not None:
