@@ -315,6 +315,26 @@ BANK_BEAM_ENERGIES = (60.0, 80.0, 100.0, 120.0, 200.0, 300.0)
 BANK_ANGLES = tuple(float(a) for a in np.geomspace(1.0, 150.0, 9).round(3))
 
 
+def load_cached(path, shape):
+    """A cached ``.npy`` block of ``shape``, or None (missing, unreadable, other shape)."""
+    try:
+        block = np.load(path)
+    except (OSError, ValueError):
+        return None
+    return block if block.shape == tuple(shape) else None
+
+
+def save_cached(path, block):
+    """Write a block to the disk cache atomically (processes may race); never raise."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, block)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs the rebuild
+
+
 class CrossSectionBank:
     """Each element's summed cross-section on a fixed energy grid, per microscope setting.
 
@@ -433,23 +453,11 @@ class CrossSectionBank:
     def _load(self, element):
         if self.cache_dir is None:
             return None
-        try:
-            block = np.load(self._path(element))
-        except (OSError, ValueError):
-            return None
-        return block if block.shape == (self.n_settings, len(self.energies)) else None
+        return load_cached(self._path(element), (self.n_settings, len(self.energies)))
 
     def _save(self, element, block):
-        if self.cache_dir is None:
-            return
-        path = self._path(element)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-            np.save(tmp, block)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only home only costs the rebuild
+        if self.cache_dir is not None:
+            save_cached(self._path(element), block)
 
     def _build_setting(self, element, setting):
         e0, angle = self.setting(setting)

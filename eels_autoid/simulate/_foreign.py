@@ -21,6 +21,7 @@ import hashlib
 
 import numpy as np
 
+from ._edges import load_cached, save_cached
 from ._parameters import draw
 
 __all__ = ["FOREIGN_ELEMENTS", "FOREIGN_FRACTION", "foreign_edges"]
@@ -83,21 +84,15 @@ def _table(bank, element):
     tag = hashlib.sha1(repr(setup).encode()).hexdigest()
     key = (tag, element)
     if key not in _TABLES:
-        path = None if bank.cache_dir is None else bank.cache_dir / f"foreign-{tag[:16]}"
-        block = None
-        if path is not None:
-            try:
-                block = np.load(path / f"{element}.npy")
-            except (OSError, ValueError):
-                block = None
-        if block is None or block.shape != (bank.n_settings, len(bank.energies)):
+        path = None
+        if bank.cache_dir is not None:
+            path = bank.cache_dir / f"foreign-{tag[:16]}" / f"{element}.npy"
+        shape = (bank.n_settings, len(bank.energies))
+        block = None if path is None else load_cached(path, shape)
+        if block is None:
             block = _cross_sections(bank, element)
             if path is not None:
-                try:
-                    path.mkdir(parents=True, exist_ok=True)
-                    np.save(path / f"{element}.npy", block)
-                except OSError:
-                    pass  # a read-only home only costs the rebuild
+                save_cached(path, block)
         _TABLES[key] = block
     return _TABLES[key]
 
