@@ -490,8 +490,20 @@ _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 
 _GIANT_RESONANCE_N = _WHITE_LINE_M
 GIANT_RESONANCE_SPREAD = 1.5  # eV either side of the element's typical offset
 GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
-# Giant-resonance templates peak this far above their start, +- the spread.
-_GIANT_TEMPLATE_PEAK = GIANT_RESONANCE_SPREAD + 0.5
+# Below the maximum, the 4d9 4f(n+1) multiplet's weaker lines and steps start
+# the rise 5..15 eV earlier (EELS Atlas oxides: Ho2O3 rises at ~157 eV with a
+# shoulder at ~162 eV under its 170 eV maximum, Er2O3 peaks at 168 and 176 eV,
+# Nd2O3 has a shoulder ~7 eV below its maximum). A resonance that rose only at
+# its maximum put the real, earlier rise on the lower neighbour's (Ho read as
+# Dy, Er as Ho, Tm as Er).
+GIANT_PRE_EXTENT = (5.0, 15.0)  # eV below the maximum where the multiplet starts
+GIANT_PRE_LINES = (1, 3)  # lines below the maximum, the first at the start
+GIANT_PRE_HEIGHT = (0.15, 0.85)  # of the maximum, which stays the highest
+GIANT_PRE_WIDTH = (1.0, 3.0)  # FWHM, eV: sharp lines, never wider than the maximum
+GIANT_PRE_PLATEAU = (0.0, 0.4)  # a broad step under the lines, of the maximum
+# Giant-resonance templates peak this far above their start, +- the spread,
+# leaving room for the multiplet below.
+_GIANT_TEMPLATE_PEAK = GIANT_PRE_EXTENT[1] + GIANT_RESONANCE_SPREAD + 1.0
 # The main near-edge peak of edges without white lines: where (eV above the
 # onset) and how much larger than the other peaks (times their drawn amplitude,
 # so that ``fs_amplitude=(0, 0)`` still removes all fine structure).
@@ -591,8 +603,12 @@ _GIANT_RESONANCE_PEAK = (12.0, 12.0, 18.0, 18.0, 11.0, 11.0, 8.0, 8.0, 2.0, 5.0)
 
 def giant_resonance_delay(z) -> np.ndarray:
     """How far above the onset (eV) a giant-resonance template starts, so that
-    its peak lands at :func:`giant_resonance_offset`."""
-    return np.maximum(giant_resonance_offset(z) - _GIANT_TEMPLATE_PEAK, 0.0)
+    its peak lands at :func:`giant_resonance_offset`.
+
+    Negative where the multiplet below the maximum may begin under the
+    tabulated onset (Gd..Yb, whose maxima lie only 2..8 eV above it).
+    """
+    return giant_resonance_offset(z) - _GIANT_TEMPLATE_PEAK
 
 
 def lifetime_width(energy_above, atomic_diameter_pm):
@@ -637,8 +653,9 @@ def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
 
     ``giant`` (bool, n) turns the white line of those templates into a giant
     resonance, :data:`GIANT_RESONANCE_WIDTH` wide, peaking
-    ``GIANT_RESONANCE_SPREAD + 0.5 +- GIANT_RESONANCE_SPREAD`` eV above the
-    template's start; the simulator starts it :func:`giant_resonance_delay`
+    ``_GIANT_TEMPLATE_PEAK +- GIANT_RESONANCE_SPREAD`` eV above the
+    template's start, with its multiplet's lines and step below the maximum
+    (``GIANT_PRE_*``); the simulator starts it :func:`giant_resonance_delay`
     above the onset. ``delayed`` (bool, n) gives templates without white
     lines a broad main peak :data:`DELAYED_MAIN_POSITION` above the onset
     instead of the near-edge one, no onset peak, and other peaks that fade
@@ -710,6 +727,28 @@ def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
     def gaussian(k):
         return np.exp(-0.5 * ((x[None, :] - pos[:, k, None]) / sigma[:, k, None]) ** 2)
 
+    def multiplet(rows):
+        """Lines and a step below the giant resonances' maxima, in units of the maximum."""
+        m = len(rows)
+        top = pos[rows, 0]
+        start = top - rng.uniform(*GIANT_PRE_EXTENT, m)
+        k = np.arange(GIANT_PRE_LINES[1])
+        n_lines = rng.integers(GIANT_PRE_LINES[0], GIANT_PRE_LINES[1] + 1, m)
+        at = start[:, None] + rng.uniform(0, 1, (m, len(k))) * (top - 2.0 - start)[:, None]
+        at[:, 0] = start
+        height = rng.uniform(*GIANT_PRE_HEIGHT, (m, len(k))) * (k[None, :] < n_lines[:, None])
+        sd = rng.uniform(*GIANT_PRE_WIDTH, (m, len(k))) / 2.3548
+        lines = height[:, :, None] * np.exp(
+            -0.5 * ((x[None, None, :] - at[:, :, None]) / sd[:, :, None]) ** 2
+        )
+        # The step rises over the first line and holds until the maximum.
+        rise = np.clip((x[None, :] - start[:, None]) / (2 * sd[:, :1]) + 0.5, 0, 1)
+        step = rng.uniform(*GIANT_PRE_PLATEAU, m)[:, None] * rise * (x[None, :] < top[:, None])
+        out = lines.sum(axis=1) + step
+        # Overlapping lines never reach the maximum: the highest stays as drawn.
+        highest = np.maximum(height.max(axis=1), GIANT_PRE_PLATEAU[1])
+        return out * np.minimum(1.0, highest / np.maximum(out.max(axis=1), 1e-12))[:, None]
+
     rest = np.zeros((n, FS_LENGTH))
     for k in range(max_peaks):
         rest += amp[:, k, None] * gaussian(k)
@@ -719,6 +758,10 @@ def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
     taper = np.clip(x[None, :] / 0.5, 0, 1) * np.clip((span[:, None] - x[None, :]) / 10.0, 0, 1)
     rest = np.maximum(rest * taper, -0.8 * taper)
     first = np.where(white[:, None], gaussian(0) * taper, 0.0) if max_peaks else 0.0 * rest
+    if max_peaks and giant.any():
+        g = np.nonzero(giant)[0]
+        shape = np.maximum(first[g], multiplet(g) * taper[g])
+        first[g] = shape / shape.max(axis=1, keepdims=True)  # the maximum stays at unit height
     return {
         "rest": rest.astype(np.float32),
         "white": np.asarray(first, dtype=np.float32),

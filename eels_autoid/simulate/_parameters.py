@@ -45,7 +45,10 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #      peak; real Rh2O3 and PdO had read as Pd and Ag.
 #  10: 5 % of spectra also hold an actinide (Ac..U: O4,5, N6,7 and N4,5 edges
 #      from the project's LDA GOS), unlabelled: UO2 and ThO2 had read as Cd + Sb.
-SIMULATOR_VERSION = 10
+#  11: lanthanide giant resonances start 5..15 eV below their maximum with
+#      weaker multiplet lines and a step (Atlas Ho2O3, Er2O3): real Ho, Er and
+#      Tm had read as their lower neighbours.
+SIMULATOR_VERSION = 11
 
 
 @dataclass(frozen=True)
