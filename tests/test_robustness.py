@@ -36,18 +36,22 @@ if not (os.environ.get(MODEL_ENV) or "default" in eels_autoid.bundled_models()):
 
 
 def _interim_default():
-    """True when the bundled default model is below the issue's real-data targets."""
+    """True when the bundled default model is below the issue's accuracy targets
+    that its card records: real micro F1 >= 0.90 and exact match >= 0.75, and
+    F1 >= 0.92 on the simulated test set."""
     if os.environ.get(MODEL_ENV):
         return False
-    card = eels_autoid.load_model("default").card
-    real = card.info.get("metrics", {}).get("real", {})
-    return not (real.get("f1", 0) >= 0.90 and real.get("exact_match", 0) >= 0.75)
+    metrics = eels_autoid.load_model("default").card.info.get("metrics", {})
+    real, sim = metrics.get("real", {}), metrics.get("simulated_test", {})
+    real_ok = real.get("f1", 0) >= 0.90 and real.get("exact_match", 0) >= 0.75
+    return not (real_ok and sim.get("f1", 0) >= 0.92)
 
 
 # The interim model of issue #5 does not meet these requirements yet (its
-# card records real F1 0.81). Expected failures, not skips: they run, they
-# report, and once a model that meets the targets is bundled they are hard
-# requirements again, with no marker to remove.
+# card records real F1 0.91 and exact match 0.75, but simulated F1 0.63).
+# Expected failures, not skips: they run, they report, and once a model that
+# meets the targets is bundled they are hard requirements again, with no
+# marker to remove.
 pytestmark = pytest.mark.xfail(
     _interim_default(),
     reason="interim default model below the issue #5 targets (see its model card)",

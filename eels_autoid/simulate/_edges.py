@@ -605,8 +605,9 @@ def giant_resonance_delay(z) -> np.ndarray:
     """How far above the onset (eV) a giant-resonance template starts, so that
     its peak lands at :func:`giant_resonance_offset`.
 
-    Negative where the multiplet below the maximum may begin under the
-    tabulated onset (Gd..Yb, whose maxima lie only 2..8 eV above it).
+    Negative for all but La..Pm (maxima 18 eV above the onset): the template
+    leaves room for the multiplet below the maximum, which may then begin
+    under the tabulated onset (Gd..Yb, maxima only 2..8 eV above it).
     """
     return giant_resonance_offset(z) - _GIANT_TEMPLATE_PEAK
 
