@@ -746,7 +746,8 @@ def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
         rise = np.clip((x[None, :] - start[:, None]) / (2 * sd[:, :1]) + 0.5, 0, 1)
         step = rng.uniform(*GIANT_PRE_PLATEAU, m)[:, None] * rise * (x[None, :] < top[:, None])
         out = lines.sum(axis=1) + step
-        # Overlapping lines never reach the maximum: the highest stays as drawn.
+        # Where lines and step overlap, scale them down to the highest drawn line
+        # (or the step's upper bound): the maximum stays the highest point.
         highest = np.maximum(height.max(axis=1), GIANT_PRE_PLATEAU[1])
         return out * np.minimum(1.0, highest / np.maximum(out.max(axis=1), 1e-12))[:, None]
 
