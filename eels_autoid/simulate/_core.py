@@ -39,6 +39,7 @@ from ._edges import (
     CrossSectionBank,
     effective_angle,
     fine_structure_parts,
+    first_peak_cap,
     giant_resonance_delay,
     has_delayed_maximum,
     has_giant_resonance,
@@ -483,8 +484,11 @@ def _add_fine_structure(
     first = np.concatenate([p["white"] for p in pools])
     tid = pick + which[q_kind] * pool_n
     span = np.concatenate([p["span"] for p in pools])[tid]
-    # Each edge its own white-line height (the pool's would repeat across edges).
-    height = np.where(q_white, draw(rng, "white_line", params, nq), 0.0)
+    # Each edge its own white-line height (the pool's would repeat across edges);
+    # pi* peaks and giant resonances have a range of their own.
+    resonance = q_giant | pi_star
+    height = np.where(q_white & ~resonance, draw(rng, "white_line", params, nq), 0.0)
+    height = np.where(q_white & resonance, draw(rng, "resonance_peak", params, nq), height)
     wl_width = np.concatenate([p["width"] for p in pools])[tid]
     # Edge amplitude: the jump of the element's cross-section at the onset.
     ncol = bank.table.shape[1]
@@ -509,9 +513,9 @@ def _add_fine_structure(
                 amp[k],
                 wl_width[k],
                 rng,
-                maximum=float(np.max(params.white_line)),
+                maximum=first_peak_cap(params),
             )
-    height = np.clip(height, 0.0, float(np.max(params.white_line)))
+    height = np.clip(height, 0.0, first_peak_cap(params))
     # Giant resonances start late enough to peak at their element's offset.
     z_pair = np.array([atomic_number(el) for el in pair_el])
     q_start = q_onset + np.where(q_giant, giant_resonance_delay(z_pair[q_pair]), 0.0)
@@ -535,7 +539,7 @@ def _add_fine_structure(
     t0 = rest[tid[q_of], kx] + h * first[tid[q_of], kx]
     t1 = rest[tid[q_of], kx + 1] + h * first[tid[q_of], kx + 1]
     # Overlapping peaks never take a white line above its stated maximum.
-    t = np.minimum(t0 + fr * (t1 - t0), float(np.max(params.white_line)))
+    t = np.minimum(t0 + fr * (t1 - t0), first_peak_cap(params))
     val = np.where(ok, t * amp[q_of], 0.0)
     add = np.bincount(q_pair[q_of] * L + j, weights=val, minlength=sigma.size).reshape(sigma.shape)
     # The cross-section times (1 + fine structure) stays non-negative.

@@ -630,14 +630,19 @@ FS_STEP = 0.25  # eV, template grid
 FS_LENGTH = int(round(110.0 / FS_STEP))
 
 
+def first_peak_cap(params) -> float:
+    """Cap on a template's value (edge amplitudes): the highest white line or resonance."""
+    return float(max(np.max(params.white_line), np.max(params.resonance_peak)))
+
+
 def fine_structure_templates(rng, n, params, white):
     """Random fine-structure templates on ``[0, FS_LENGTH * FS_STEP)`` eV above an onset.
 
     Each is a sum of 10..25 Gaussian peaks over the first 50..100 eV, in units
     of the edge amplitude, with lifetime-broadened widths; it is exactly zero
     outside ``[0, span]`` (a taper brings it to zero at the span), so it stays
-    in its window. Templates with white lines start with a sharp peak 1..10x
-    the edge amplitude.
+    in its window. Templates with white lines start with a sharp peak
+    ``params.white_line`` times the edge amplitude.
 
     Returns
     -------
@@ -646,7 +651,7 @@ def fine_structure_templates(rng, n, params, white):
     """
     parts = fine_structure_parts(rng, n, params, white)
     t = parts["rest"] + parts["height"][:, None] * parts["white"]
-    return np.minimum(t, float(np.max(params.white_line))).astype(np.float32), parts["span"]
+    return np.minimum(t, first_peak_cap(params)).astype(np.float32), parts["span"]
 
 
 def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
@@ -669,7 +674,7 @@ def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
         ``white`` (n, FS_LENGTH): the white line at unit height (zero where
         ``white`` is False); ``height`` (n,): its drawn height; ``width``
         (n,): its FWHM (eV); ``span`` (n,). A template is
-        ``min(rest + height * white, max(params.white_line))``.
+        ``min(rest + height * white, highest white line or resonance)``.
     """
     from ._parameters import draw
 
@@ -717,6 +722,8 @@ def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
             amp[k, 1] = np.abs(draw(rng, "fs_amplitude", params, len(k))) * boost[k]
     amp[np.arange(max_peaks)[None, :] >= n_peaks[:, None]] = 0.0
     height = np.where(white, draw(rng, "white_line", params, n), 0.0)
+    if giant.any():
+        height = np.where(giant, draw(rng, "resonance_peak", params, n), height)
     amp[:, 0] = np.where(white | late, 0.0, np.abs(amp[:, 0]) + 0.3)
     width[:, 0] = np.where(white, rng.uniform(0.8, 2.5, n), width[:, 0])
     if max_peaks and giant.any():

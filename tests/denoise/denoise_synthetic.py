@@ -60,6 +60,7 @@ SETTINGS = {
     "background_exponent": (3.0, 3.0),
     "background_level": (1000.0, 1000.0),
     "white_line": (6.0, 6.0),
+    "resonance_peak": (6.0, 6.0),
     "fs_amplitude": (0.02, 0.1),
 }
 

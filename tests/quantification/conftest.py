@@ -41,6 +41,7 @@ def superlattice_map():
         background_level=(1e5, 1e5),
         fs_amplitude=(0.0, 0.0),
         white_line=(1.0, 1.0),
+        resonance_peak=(1.0, 1.0),
         gain_noise=(0.0, 0.0),
     )
 

@@ -85,6 +85,7 @@ def test_isolated_simulated_edge_matches_exspy(bank, quiet, element, start):
         psf_lorentzian_hwhm=(0.0, 0.0),
         fs_amplitude=(0.0, 0.0),
         white_line=(0.0, 0.0),
+        resonance_peak=(0.0, 0.0),
         fine_points=8192,
         **window(start, 0.5, 1000),
         **quiet,
