@@ -9,7 +9,7 @@ from eels_autoid.simulate._lowloss import plural_scattering, response_ft
 from eels_autoid.simulate._parameters import DEFAULT_PARAMETERS
 from eels_autoid.vocabulary import atomic_number, edge_to_background_ratio
 
-from .conftest import recorded_axis
+from .conftest import recorded_axis, window
 
 
 def test_drawn_ratio_is_measured_on_noiseless_spectrum(bank):
@@ -406,12 +406,7 @@ def test_actinide_edges_are_added_unlabelled_with_a_delayed_4f_maximum(element):
         seed=7,
         elements={"O": 1},
         noise=False,
-        start_core=(250.0, 250.0),
-        window_start_mode=(0.0, 0.0, 1.0),
-        dispersion=(0.5, 0.5),
-        channels=(800, 800),
-        instrument_shift=(0.0, 0.0),
-        scale_error=(0.0, 0.0),
+        **window(250.0, 0.5, 800),
         spike_probability=0.0,
         dead_channel_probability=0.0,
         hot_channel_probability=0.0,
