@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LinearProblem", "fit_block", "evaluate_block", "output_layout"]
+__all__ = ["LinearProblem", "fit_block", "evaluate_block", "output_layout", "separability"]
 
 # Spectra per batch of per-pixel designs (low-loss convolution, outlier refits):
 # bounds the (batch, channels, columns) arrays to a few tens of MB.
@@ -72,6 +72,45 @@ def output_layout(n_columns, n_elements) -> dict:
         "rejected": 2 * k + 2 * e + 1,
         "size": 2 * k + 2 * e + 2,
     }
+
+
+def separability(problem):
+    """How well the fitted channels tell each element apart from everything else.
+
+    Each column of the design is weighted like the fit and scaled to unit
+    norm over the fitted channels; an element's separability is the norm of
+    the part of its column that the background and the other elements
+    cannot reproduce: 1 for a column orthogonal to all of them, 0 for one
+    that a combination of them equals. ``1 / separability**2`` is the factor
+    by which that combination inflates the variance of the element's
+    intensity. The low-loss convolution, where there is one, is not applied
+    (it smooths the columns a little and hardly changes their overlap).
+
+    Parameters
+    ----------
+    problem : LinearProblem
+
+    Returns
+    -------
+    separability : numpy.ndarray, shape (E,)
+    partner : numpy.ndarray of int, shape (E,)
+        For each element, the index (among the elements) of the other element
+        with the largest weight in that combination; -1 for a single element.
+    """
+    a = problem.design[problem.fitted] * problem.weights[problem.fitted, None]
+    a = a / _column_scale(a)
+    nb, e = problem.n_background, problem.n_elements
+    sep, partner = np.ones(e), np.full(e, -1)
+    for i in range(e):
+        j = nb + i
+        others = np.delete(a, j, axis=1)
+        coef, *_ = np.linalg.lstsq(others, a[:, j], rcond=None)
+        sep[i] = np.linalg.norm(a[:, j] - others @ coef)
+        if e > 1:
+            w = np.abs(coef[nb:])  # element columns among the others (j removed)
+            k = int(np.argmax(w))
+            partner[i] = k + (k >= i)
+    return sep, partner
 
 
 def _column_scale(a):

@@ -12,7 +12,7 @@ from .._docstrings import QUANTIFY_PARAMETERS
 from ..identification._result import MIN_AREA_FRACTION
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, plan_edges, twin_element_edges
-from ._fit import LinearProblem, fit_block, output_layout
+from ._fit import LinearProblem, fit_block, output_layout, separability
 
 __all__ = ["quantify"]
 
@@ -31,6 +31,11 @@ _SPECTRA_PER_BLOCK = 512
 # sign, each pixel's background can steepen or flatten (a linearised free
 # exponent) while r0 itself stays exactly representable.
 _EXPONENT_STEP = 0.5
+# Below this separability (``_fit.separability``) an element's intensity has
+# its variance inflated more than 100-fold by the overlap of its column with
+# the others: e.g. F K 23 eV below Fe L3, with both near-edge regions left
+# out, leaves two continua of the same shape.
+MIN_SEPARABILITY = 0.1
 
 
 def _check_options(fine_structure_width, edge_margins, background_exponents, signal_range, axis):
@@ -377,8 +382,10 @@ def quantify(
     UserWarning
         When the metadata lack the beam energy or an angle (naming the
         default used), when an element has no edge that can be fitted (it is
-        left out), and when spectra hold non-finite values (their results are
-        NaN).
+        left out), when spectra hold non-finite values (their results are
+        NaN), and when the fitted channels cannot tell an element from the
+        others (separability below ``MIN_SEPARABILITY``, 0.1: e.g. F K and
+        Fe L2,3, whose near-edge regions are both left out).
 
     See Also
     --------
@@ -537,6 +544,22 @@ def quantify(
         convolution=convolution,
         reject_spikes=bool(reject_spikes),
     )
+    sep, partner = separability(problem)
+    poor = [i for i in range(len(quantified)) if sep[i] < MIN_SEPARABILITY]
+    if poor:
+        pairs = "; ".join(
+            f"{quantified[i]} (separability {sep[i]:.2f}"
+            + (f", mostly against {quantified[partner[i]]})" if partner[i] >= 0 else ")")
+            for i in poor
+        )
+        warnings.warn(
+            f"The fitted channels can hardly tell these elements from the others: {pairs}. "
+            "Their fractions are unreliable; the one that is not there takes the other's "
+            "signal. Check the elements (result.separability, the identification), or fit "
+            "a range where their edges are apart.",
+            UserWarning,
+            stacklevel=2,
+        )
     ll_data = None if low_loss is None else low_loss.data
     if isinstance(signal.data, np.ndarray):
         if ll_data is not None and not isinstance(ll_data, np.ndarray):
@@ -606,6 +629,7 @@ def quantify(
         fit_range=(lo, hi),
         excluded_ranges=excluded,
         fine_structure_width=float(fine_structure_width),
+        separability=dict(zip(quantified, sep.tolist(), strict=True)),
     )
 
 

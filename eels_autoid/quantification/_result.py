@@ -30,6 +30,7 @@ class QuantificationRow(NamedTuple):
     atomic_fraction_spread: float
     areal_density: float
     areal_density_uncertainty: float
+    separability: float
 
 
 class QuantificationSummary(SummaryTable):
@@ -37,7 +38,8 @@ class QuantificationSummary(SummaryTable):
 
     Values are means over the pixels, uncertainties the median per-pixel
     standard error, spreads the standard deviation over the pixels. Areal
-    densities are NaN for relative quantification.
+    densities are NaN for relative quantification. ``separability`` is
+    :attr:`Quantification.separability` (written to CSV, not printed).
     """
 
     columns = QuantificationRow._fields
@@ -130,6 +132,10 @@ class Quantification:
     fit_range : (float, float)
     excluded_ranges : list of (float, float)
         Energy ranges (eV) left out of the fit.
+    separability : dict of str to float
+        Per element, the part (0..1) of its weighted model column over the
+        fitted channels that the background and the other elements cannot
+        reproduce; below 0.1 (a warning) its fraction is unreliable.
     """
 
     def __init__(
@@ -153,6 +159,7 @@ class Quantification:
         fit_range,
         excluded_ranges,
         fine_structure_width,
+        separability=None,
     ):
         self._signal = signal
         self._low_loss = low_loss
@@ -173,6 +180,7 @@ class Quantification:
         self.fit_range = tuple(fit_range)
         self.excluded_ranges = [tuple(r) for r in excluded_ranges]
         self.fine_structure_width = fine_structure_width
+        self.separability = dict(separability or {})
 
         nb = problem.n_background
         lay = layout
@@ -284,6 +292,7 @@ class Quantification:
                     _nanstat(np.std, f),
                     density,
                     density_std,
+                    self.separability.get(el, np.nan),
                 )
             )
         return QuantificationSummary(rows)
