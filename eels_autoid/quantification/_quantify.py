@@ -554,9 +554,9 @@ def quantify(
         )
         warnings.warn(
             f"The fitted channels can hardly tell these elements from the others: {pairs}. "
-            "Their fractions are unreliable; the one that is not there takes the other's "
-            "signal. Check the elements (result.separability, the identification), or fit "
-            "a range where their edges are apart.",
+            "Their fractions are unreliable: an element that is not there takes its "
+            "partner's signal. Check the elements (result.separability, the "
+            "identification), or fit a range where their edges are apart.",
             UserWarning,
             stacklevel=2,
         )
