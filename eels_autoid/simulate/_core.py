@@ -502,6 +502,7 @@ def _add_fine_structure(
         at(q_onset - pair_shift[q_pair] + 15), at(q_onset - pair_shift[q_pair] + 50)
     ) - at(q_onset - pair_shift[q_pair] - 2)
     amp = np.maximum(amp, 0.0) * pair_frac[q_pair]
+    cap = first_peak_cap(params)
     # White lines of a spin-orbit pair keep the element's branching ratio.
     for p in np.unique(q_pair[q_white & ~q_giant]):
         k = np.nonzero((q_pair == p) & q_white & ~q_giant)[0]
@@ -513,9 +514,9 @@ def _add_fine_structure(
                 amp[k],
                 wl_width[k],
                 rng,
-                maximum=first_peak_cap(params),
+                maximum=cap,
             )
-    height = np.clip(height, 0.0, first_peak_cap(params))
+    height = np.clip(height, 0.0, cap)
     # Giant resonances start late enough to peak at their element's offset.
     z_pair = np.array([atomic_number(el) for el in pair_el])
     q_start = q_onset + np.where(q_giant, giant_resonance_delay(z_pair[q_pair]), 0.0)
@@ -539,7 +540,7 @@ def _add_fine_structure(
     t0 = rest[tid[q_of], kx] + h * first[tid[q_of], kx]
     t1 = rest[tid[q_of], kx + 1] + h * first[tid[q_of], kx + 1]
     # Overlapping peaks never take a white line above its stated maximum.
-    t = np.minimum(t0 + fr * (t1 - t0), first_peak_cap(params))
+    t = np.minimum(t0 + fr * (t1 - t0), cap)
     val = np.where(ok, t * amp[q_of], 0.0)
     add = np.bincount(q_pair[q_of] * L + j, weights=val, minlength=sigma.size).reshape(sigma.shape)
     # The cross-section times (1 + fine structure) stays non-negative.

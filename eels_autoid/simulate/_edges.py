@@ -376,7 +376,8 @@ class CrossSectionBank:
             )
         return self._table
 
-    def _key(self):
+    def cache_key(self) -> str:
+        """Hash of what the bank's tables depend on (provider, grid, settings)."""
         h = hashlib.sha1(
             repr(
                 (
@@ -448,7 +449,7 @@ class CrossSectionBank:
         return base + setting
 
     def _path(self, element):
-        return self.cache_dir / f"bank-{self._key()}" / f"{element}.npy"
+        return self.cache_dir / f"bank-{self.cache_key()}" / f"{element}.npy"
 
     def _load(self, element):
         if self.cache_dir is None:

@@ -80,7 +80,7 @@ def _cross_sections(bank, element):
 def _table(bank, element):
     # The bank's key names its provider, energy grid and settings: banks that
     # share it share the table.
-    setup = (bank._key(), _SUBSHELLS, _N_FREE, _FREE_MAX, _N_Q, 1)
+    setup = (bank.cache_key(), _SUBSHELLS, _N_FREE, _FREE_MAX, _N_Q, 1)
     tag = hashlib.sha1(repr(setup).encode()).hexdigest()
     key = (tag, element)
     if key not in _TABLES:
