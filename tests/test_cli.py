@@ -85,3 +85,26 @@ def test_demo_says_what_is_missing(capsys, tmp_path):
         pytest.skip("a model is bundled: the demo runs")
     assert main(["demo", "--out", str(tmp_path)]) == 1
     assert "bundled trained model" in capsys.readouterr().err
+
+
+def test_identify_maps_o_cr_and_fe_in_the_fecr_line_scan_with_the_bundled_model(
+    tmp_path, real_spectra_dir
+):
+    # Issue #6's check on a real file: the Cr L2,3 white lines sit 43 eV above
+    # the O K edge, where the full network alone read them as oxygen's fine
+    # structure; the transition-metal specialist finds them (and no F K in
+    # the Fe L3 pre-edge).
+    import eels_autoid
+
+    if "default" not in eels_autoid.bundled_models():
+        pytest.skip("no bundled default model")
+    out = tmp_path / "out"
+    rc = main(
+        ["identify", str(real_spectra_dir / "FeCr_oxide_linescan_100.dm3"), "--out", str(out)]
+    )
+    assert rc == 0
+    assert set((out / "elements.txt").read_text().split()) == {"O", "Cr", "Fe"}
+    for el in ("O", "Cr", "Fe"):
+        assert (out / f"probability_{el}.png").is_file()
+        assert (out / "quantification" / f"{el}.hspy").is_file()
+    assert (out / "report.png").is_file()

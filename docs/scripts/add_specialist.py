@@ -4,17 +4,20 @@ Usage (from the repository root)::
 
     python docs/scripts/add_specialist.py RUN_DIR [--card eels_autoid/weights/default.json]
         [--average CKPT.keras ...] [--gate 0.05] [--defer-edges M4,5]
+        [--defer-elements Zn ...]
         [--real ../shared/real_spectra] [--test-size 4096] [--test-seed 20261121]
 
 1. Exports the specialist run's best checkpoint (or the mean weights of
    ``--average`` checkpoints) beside the card, as ``<run name>.keras``.
-2. Lists it in the card's ``specialists`` with its regions, gate, deferred
-   edges, architecture, recipe and its own validation figures (on the
+2. Lists it in the card's ``specialists`` (replacing an entry of the same
+   name, keeping the others) with its regions, gate, deferred edges and
+   elements, architecture, recipe and its own validation figures (on the
    run's focused validation set, family columns only).
-3. Measures the model with and without it at the card's threshold: the
-   simulated test set (simulator defaults, its own seed, as
-   ``release_model.py``) and the real spectra (summed and per pixel), and
-   writes both into the card's metrics.
+3. Measures the model with it, without it (the other specialists kept) and
+   without any specialist at the card's threshold: the simulated test set
+   (simulator defaults, its own seed, as ``release_model.py``) and the real
+   spectra (summed and per pixel), and writes them into the card's metrics
+   (``without_specialists``, ``without_specialist[name]``).
 """
 
 import argparse
@@ -36,6 +39,7 @@ def main():
     p.add_argument("--average", nargs="+")
     p.add_argument("--gate", type=float, default=0.05)
     p.add_argument("--defer-edges", nargs="*", default=["M4,5"])
+    p.add_argument("--defer-elements", nargs="*", default=[])
     p.add_argument("--real", default="../shared/real_spectra")
     p.add_argument("--test-size", type=int, default=4096)
     p.add_argument("--test-seed", type=int, default=20261121)
@@ -69,6 +73,7 @@ def main():
         min_channels=16,
         gate=args.gate,
         defer_edges=list(args.defer_edges),
+        defer_elements=list(args.defer_elements),
         architecture=spec_card["architecture"],
         training={
             k: spec_card["training"][k]
@@ -83,24 +88,35 @@ def main():
             "best_checkpoint_validation": spec_card["metrics"]["simulated_validation"]
         }
     card = json.loads(card_path.read_text())
-    card.pop("specialists", None)
-    card_path.write_text(json.dumps(card, indent=1) + "\n")
-    without = load_model(card_path)
-    card["specialists"] = [entry]
-    card_path.write_text(json.dumps(card, indent=1) + "\n")
-    with_ = load_model(card_path)
+    others = [sp for sp in card.pop("specialists", []) if sp["name"] != name]
+    models = {}
+    for label, specialists in (("none", []), ("without", others), ("with", others + [entry])):
+        if label == "without" and not others:
+            models[label] = models["none"]
+            continue
+        card["specialists"] = specialists
+        card_path.write_text(json.dumps(card, indent=1) + "\n")
+        models[label] = load_model(card_path)
 
     test_path = run / f"simulated_test_v{SIMULATOR_VERSION}.npz"
     _test_set(test_path, args.test_size, args.test_seed)
     reports = {}
-    for label, model in (("without", without), ("with", with_)):
+    for label, model in models.items():
+        if label == "without" and models["without"] is models["none"]:
+            reports[label] = reports["none"]
+            continue
         sim = evaluate_test_set(test_path, model=model)
         real = evaluate_folder(args.real, model=model, per_pixel=True)
         reports[label] = evaluation_figures(sim, real, args.test_seed)
         print(label, json.dumps(reports[label], indent=1))
-    card["metrics"]["simulated_test"] = reports["with"]["simulated_test"]
-    card["metrics"]["real"] = {**card["metrics"]["real"], **reports["with"]["real"]}
-    card["metrics"]["without_specialists"] = reports["without"]
+    metrics = card["metrics"]
+    metrics["simulated_test"] = reports["with"]["simulated_test"]
+    metrics["real"] = {**metrics["real"], **reports["with"]["real"]}
+    metrics["without_specialists"] = reports["none"]
+    metrics["without_specialist"] = {
+        **metrics.get("without_specialist", {}),
+        name: reports["without"],
+    }
     card_path.write_text(json.dumps(card, indent=1) + "\n")
 
 

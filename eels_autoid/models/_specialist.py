@@ -17,6 +17,12 @@ such edge, that element keeps the full network's probability. Only edges
 outside the specialist's regions are deferred, so one name can serve a whole
 family (``"K"`` defers Si K at 1.84 keV but not B K at 188 eV, which a
 specialist reading 60..460 eV reads itself).
+
+``defer_elements`` names members of the family whose probabilities the full
+network keeps everywhere, because it reads them better on validation data
+(Zn L2,3 for the transition-metal specialist, whose late maximum and L1 edge
+the full network sees in a wider context). The specialist still outputs and
+learns them, so that it does not read them as a neighbour.
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ class Specialist:
         Edge names (``"M4,5"``...): an element whose such edge, with its
         onset outside ``regions``, the window covers (onset and the edge's
         margin above it) keeps the full network's probability.
+    defer_elements : tuple of str
+        Members of ``elements`` that always keep the full network's probability.
     """
 
     name: str
@@ -66,6 +74,7 @@ class Specialist:
     min_channels: int = DEFAULT_MIN_CHANNELS
     gate: float = DEFAULT_GATE
     defer_edges: tuple = ()
+    defer_elements: tuple = ()
     columns: np.ndarray = field(init=False, repr=False)
     region_mask: np.ndarray = field(init=False, repr=False)
     defer_channels: np.ndarray = field(init=False, repr=False)
@@ -79,6 +88,12 @@ class Specialist:
         self.elements = tuple(self.elements)
         self.regions = tuple((float(lo), float(hi)) for lo, hi in self.regions)
         self.columns = np.array([ELEMENTS.index(el) for el in self.elements])
+        self.defer_elements = tuple(self.defer_elements)
+        strangers = [el for el in self.defer_elements if el not in self.elements]
+        if strangers:
+            raise ValueError(
+                f"Specialist {self.name!r}: defer_elements {strangers} are not in its family."
+            )
         g = self.grid.energies
         self.region_mask = np.zeros(self.grid.size, dtype=bool)
         for lo, hi in self.regions:
@@ -124,6 +139,7 @@ class Specialist:
             min_channels=int(entry.get("min_channels", DEFAULT_MIN_CHANNELS)),
             gate=float(entry.get("gate", DEFAULT_GATE)),
             defer_edges=tuple(entry.get("defer_edges", ())),
+            defer_elements=tuple(entry.get("defer_elements", ())),
         )
 
     def takes_over(self, x: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -138,6 +154,8 @@ class Specialist:
             return
         q, q_spread = self.predict(x[rows])
         for k, col in enumerate(self.columns):
+            if self.elements[k] in self.defer_elements:
+                continue
             use = np.ones(len(rows), dtype=bool)
             lo, hi = self.defer_channels[k]
             if lo >= 0:

@@ -155,3 +155,34 @@ def test_only_edges_outside_the_regions_are_deferred():
     np.testing.assert_allclose(combined[:, b], q[:, 0], rtol=1e-5)
     assert combined[0, si] == pytest.approx(alone[0, si], rel=1e-6)
     assert combined[1, si] == pytest.approx(q[1, 1], rel=1e-5)
+
+
+def test_deferred_elements_keep_the_full_network_everywhere():
+    # Yb deferred: the full network's Yb stands even where the specialist
+    # takes over; the other members take the specialist's answer. A deferred
+    # element outside the family is refused.
+    main = build_tiny_network(seed=8)
+    base = _specialist()
+    sp = Specialist(
+        base.name,
+        base.networks,
+        FAMILY,
+        LANTHANIDE_REGIONS,
+        base.grid,
+        gate=0.0,
+        defer_elements=("Yb",),
+    )
+    x = _inputs()[:1]
+    alone = IdentificationModel([main], ModelCard()).predict(x)
+    combined = IdentificationModel([main], ModelCard(), specialists=[sp]).predict(x)
+    q = np.asarray(sp.networks[0].predict_on_batch(x))[0]
+    yb, tb = ELEMENTS.index("Yb"), ELEMENTS.index("Tb")
+    assert q[FAMILY.index("Yb")] != pytest.approx(alone[0, yb], rel=1e-3)
+    assert combined[0, yb] == pytest.approx(alone[0, yb], rel=1e-6)
+    assert combined[0, tb] == pytest.approx(q[FAMILY.index("Tb")], rel=1e-5)
+    entry = {"name": "x", "members": [], "elements": FAMILY, "regions": LANTHANIDE_REGIONS}
+    assert Specialist.from_entry(
+        {**entry, "defer_elements": ["Yb"]}, [], base.grid
+    ).defer_elements == ("Yb",)
+    with pytest.raises(ValueError, match="not in its family"):
+        Specialist.from_entry({**entry, "defer_elements": ["Fe"]}, [], base.grid)
