@@ -17,7 +17,7 @@ FAMILY = ("Ba",) + ELEMENTS[ELEMENTS.index("La") : ELEMENTS.index("Lu") + 1]
 TINY = dict(filters=(4, 8), dense_units=8, n_outputs=len(FAMILY))
 
 
-def _specialist(gate=0.05, seed=0):
+def _specialist(gate=0.05, seed=0, **fields):
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -29,6 +29,7 @@ def _specialist(gate=0.05, seed=0):
         regions=LANTHANIDE_REGIONS,
         grid=ModelCard().grid,
         gate=gate,
+        **fields,
     )
 
 
@@ -107,16 +108,7 @@ def test_elements_whose_deferred_edge_is_in_the_window_keep_the_full_network():
     # Dy M4,5 (1295 eV): with M4,5 deferred, La keeps the full network's
     # probability and Dy takes the specialist's N4,5 answer.
     main = build_tiny_network(seed=5)
-    sp = _specialist()
-    sp = Specialist(
-        sp.name,
-        sp.networks,
-        FAMILY,
-        LANTHANIDE_REGIONS,
-        sp.grid,
-        gate=0.0,
-        defer_edges=("M4,5",),
-    )
+    sp = _specialist(gate=0.0, defer_edges=("M4,5",))
     x = np.zeros((1, 3072, 2), dtype=np.float32)
     x[0, 75:1000, 0] = np.random.default_rng(1).normal(size=925)
     x[0, 75:1000, 1] = 1.0
@@ -162,16 +154,7 @@ def test_deferred_elements_keep_the_full_network_everywhere():
     # takes over; the other members take the specialist's answer. A deferred
     # element outside the family is refused.
     main = build_tiny_network(seed=8)
-    base = _specialist()
-    sp = Specialist(
-        base.name,
-        base.networks,
-        FAMILY,
-        LANTHANIDE_REGIONS,
-        base.grid,
-        gate=0.0,
-        defer_elements=("Yb",),
-    )
+    sp = _specialist(gate=0.0, defer_elements=("Yb",))
     x = _inputs()[:1]
     alone = IdentificationModel([main], ModelCard()).predict(x)
     combined = IdentificationModel([main], ModelCard(), specialists=[sp]).predict(x)
@@ -182,7 +165,7 @@ def test_deferred_elements_keep_the_full_network_everywhere():
     assert combined[0, tb] == pytest.approx(q[FAMILY.index("Tb")], rel=1e-5)
     entry = {"name": "x", "members": [], "elements": FAMILY, "regions": LANTHANIDE_REGIONS}
     assert Specialist.from_entry(
-        {**entry, "defer_elements": ["Yb"]}, [], base.grid
+        {**entry, "defer_elements": ["Yb"]}, [], sp.grid
     ).defer_elements == ("Yb",)
     with pytest.raises(ValueError, match="not in its family"):
-        Specialist.from_entry({**entry, "defer_elements": ["Fe"]}, [], base.grid)
+        Specialist.from_entry({**entry, "defer_elements": ["Fe"]}, [], sp.grid)
