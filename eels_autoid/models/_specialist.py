@@ -20,9 +20,10 @@ specialist reading 60..460 eV reads itself).
 
 ``defer_elements`` names members of the family whose probabilities the full
 network keeps everywhere, because it reads them better on validation data
-(Zn L2,3 for the transition-metal specialist, whose late maximum and L1 edge
-the full network sees in a wider context). The specialist still outputs and
-learns them, so that it does not read them as a neighbour.
+(Cu and Zn for the transition-metal specialist: metallic Cu and Zn L3 peak
+20..60 eV late and their L1 edges lie above 1.1 keV, which the full network
+sees in a wider context). The specialist still outputs and learns them, so
+that it does not read them as a neighbour.
 """
 
 from __future__ import annotations
