@@ -89,22 +89,16 @@ def main():
         }
     card = json.loads(card_path.read_text())
     others = [sp for sp in card.pop("specialists", []) if sp["name"] != name]
-    models = {}
-    for label, specialists in (("none", []), ("without", others), ("with", others + [entry])):
-        if label == "without" and not others:
-            models[label] = models["none"]
-            continue
-        card["specialists"] = specialists
-        card_path.write_text(json.dumps(card, indent=1) + "\n")
-        models[label] = load_model(card_path)
-
     test_path = run / f"simulated_test_v{SIMULATOR_VERSION}.npz"
     _test_set(test_path, args.test_size, args.test_seed)
     reports = {}
-    for label, model in models.items():
-        if label == "without" and models["without"] is models["none"]:
-            reports[label] = reports["none"]
+    for label, specialists in (("none", []), ("without", others), ("with", others + [entry])):
+        if label == "without" and not others:
+            reports[label] = reports["none"]  # the same model
             continue
+        card["specialists"] = specialists
+        card_path.write_text(json.dumps(card, indent=1) + "\n")
+        model = load_model(card_path)
         sim = evaluate_test_set(test_path, model=model)
         real = evaluate_folder(args.real, model=model, per_pixel=True)
         reports[label] = evaluation_figures(sim, real, args.test_seed)
