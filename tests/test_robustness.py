@@ -47,16 +47,23 @@ def _interim_default():
     return not (real_ok and sim.get("f1", 0) >= 0.92)
 
 
-# The interim model of issue #5 does not meet these requirements yet (its
-# card records real F1 0.91 and exact match 0.75, but simulated F1 0.63).
-# Expected failures, not skips: they run, they report, and once a model that
-# meets the targets is bundled they are hard requirements again, with no
-# marker to remove.
-pytestmark = pytest.mark.xfail(
+# The interim model of issue #5 (real F1 0.92, exact match 0.81, but simulated
+# F1 0.62) fails some of these requirements: a +-10 eV calibration error
+# changes a neighbour in about a third of the clear spectra, and ThO2 gets F
+# (F K at 685 eV, Th N5 at 675 eV). Those are expected failures, not skips:
+# they run, they report, and once a model that meets the targets is bundled
+# they are hard requirements again, with no marker to remove. The others
+# (clear spectra, rebinning, fewer counts, UO2) pass and are requirements now.
+INTERIM = pytest.mark.xfail(
     _interim_default(),
     reason="interim default model below the issue #5 targets (see its model card)",
     strict=False,
 )
+
+
+def _interim(*values):
+    return pytest.param(*values, marks=INTERIM)
+
 
 # Detector effects that are not counting noise, switched off: the counts stay
 # integers, so that 10x fewer counts is an exact binomial thinning.
@@ -249,7 +256,7 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("variant", [_interim(v) if v.endswith("10 eV") else v for v in VARIANTS])
 def test_detected_elements_survive(base, model, variant):
     assert base["cases"] >= 12, (
         f"only {base['cases']} exactly identified clear spectra to perturb (of "
@@ -388,7 +395,7 @@ def _spectra(counts, offset, scale):
 
 
 @pytest.mark.parametrize("window", list(OXIDE_WINDOWS))
-@pytest.mark.parametrize("element", list(ACTINIDES))
+@pytest.mark.parametrize("element", [_interim(el) if el == "Th" else el for el in ACTINIDES])
 def test_out_of_vocabulary_element_gives_its_partner_and_no_neighbours(
     model, actinide_gos, element, window
 ):

@@ -244,7 +244,7 @@ def test_the_bundled_specialists_match_their_shipped_configurations():
         pytest.skip("no bundled default model")
     configs = Path(eels_autoid.__file__).parent / "training" / "configs"
     entries = json.loads(card_path.read_text()).get("specialists", [])
-    assert {e["name"] for e in entries} == {"lanthanides", "transition-metals"}
+    assert {e["name"] for e in entries} == {"lanthanides", "transition-metals", "m45"}
     for entry in entries:
         config = load_config(configs / f"{entry['name'].replace('-', '_')}.toml")
         assert tuple(entry["elements"]) == output_elements(config)
