@@ -33,6 +33,16 @@ def real_spectra_dir():
 
 
 @pytest.fixture(scope="session")
+def bundled_default():
+    """The bundled default identification model; skips the test where none is bundled."""
+    from eels_autoid.models import DEFAULT_MODEL, bundled_models, load_model
+
+    if DEFAULT_MODEL not in bundled_models():
+        pytest.skip("no bundled identification model (eels_autoid/weights/default.json)")
+    return load_model(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory):
     """Path of a tiny ``.keras`` model with a card beside it."""
     from eels_autoid.models import ModelCard

@@ -333,14 +333,11 @@ def test_every_entry_point_shares_the_map_rule_default():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_bundled_model_finds_exactly_the_demo_superlattice_elements(seed):
+def test_the_bundled_model_finds_exactly_the_demo_superlattice_elements(seed, bundled_default):
     # The LaMnO3/BaTiO3/SrTiO3 superlattice of `eels-autoid demo`: Sb M4,5
     # (528 eV) under O K and I M4,5 (620 eV) near Mn L3 were reported in 4..19 %
     # of its pixels until the M4,5 specialist took over Ru..Cs.
     from eels_autoid.simulate import superlattice
 
-    if "default" not in eels_autoid.bundled_models():
-        pytest.skip("no bundled default model")
-    s = superlattice((24, 48), seed=seed)
-    result = identify_edges(s, show_progressbar=False)
+    result = identify_edges(superlattice((24, 48), seed=seed), model=bundled_default)
     assert set(result.elements) == {"O", "Ti", "Mn", "Ba", "La"}

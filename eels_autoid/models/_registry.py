@@ -23,7 +23,7 @@ ARCHITECTURES = {
     "regional": (
         "._regional",
         "build_regional",
-        "ours: a specialist reading fixed energy regions at 1 eV (the lanthanides, the 3d metals)",
+        "ours: a specialist reading fixed energy regions at 1 eV (lanthanides, 3d metals, Ru..Cs)",
     ),
 }
 _ALIASES = {"eels_id_unet": "unet", "eels_id_vit": "vit", "kong": "cnn_bilstm"}

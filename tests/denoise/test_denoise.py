@@ -135,12 +135,8 @@ BLOCK_REACH = 2  # chessboard distance covered by the default 5 x 5 target block
 
 
 @pytest.fixture(scope="module")
-def low_dose_identification(two_phase, denoised_two_phase):
+def low_dose_identification(two_phase, denoised_two_phase, bundled_default):
     """The bundled model on the raw, denoised and clean maps and on their summed spectra."""
-    from eels_autoid.models import DEFAULT_MODEL, bundled_models
-
-    if DEFAULT_MODEL not in bundled_models():
-        pytest.skip("no bundled identification model (eels_autoid/weights/default.json)")
     import eels_autoid
 
     signals = {
@@ -149,7 +145,10 @@ def low_dose_identification(two_phase, denoised_two_phase):
         "clean": two_phase.raw._deepcopy_with_new_data(two_phase.clean),
     }
     return {
-        name: tuple(eels_autoid.identify_edges(x, show_progressbar=False) for x in (s, s.sum()))
+        name: tuple(
+            eels_autoid.identify_edges(x, model=bundled_default, show_progressbar=False)
+            for x in (s, s.sum())
+        )
         for name, s in signals.items()
     }
 
