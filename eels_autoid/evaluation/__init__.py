@@ -146,6 +146,13 @@ def _parser():
     p.add_argument("--no-pixels", action="store_true", help="skip per-pixel scoring of maps")
     p.add_argument("--labels", default="labels.json", help="labels file name in the folder")
     p.add_argument(
+        "--energy-shift",
+        type=float,
+        default=0.0,
+        metavar="EV",
+        help="add EV to every file's energy-axis offset first (a calibration error; folders only)",
+    )
+    p.add_argument(
         "--split",
         default="test",
         choices=("train", "validation", "test"),
@@ -181,8 +188,11 @@ def main(argv=None) -> int:
                 exclude=() if args.include_carbon else ("C",),
                 per_pixel=not args.no_pixels,
                 labels=args.labels,
+                energy_shift=args.energy_shift,
             )
         elif path.is_file():
+            if args.energy_shift:
+                raise ValueError("--energy-shift applies to folders of spectra, not test sets.")
             report = evaluate_test_set(
                 path, model=args.model, threshold=args.threshold, split=args.split
             )

@@ -136,6 +136,7 @@ def evaluate_folder(
     labels="labels.json",
     files=None,
     sweep=None,
+    energy_shift=0.0,
 ):
     """Evaluate a model on a folder of labelled spectra through ``identify_edges``.
 
@@ -159,6 +160,10 @@ def evaluate_folder(
         Evaluate only these entries of the labels file.
     sweep : array_like, optional
         Thresholds of the threshold sweep (default 0.05..0.95).
+    energy_shift : float
+        Added (eV) to the offset of every file's energy axis before it is
+        identified: a calibration error of that size, to measure how the
+        model's answers depend on the calibration. The files are not changed.
 
     Returns
     -------
@@ -174,6 +179,9 @@ def evaluate_folder(
     from eels_autoid.models import load_model
 
     directory = Path(directory)
+    energy_shift = float(energy_shift)
+    if not np.isfinite(energy_shift):
+        raise ValueError(f"energy_shift must be a finite number of eV, not {energy_shift}.")
     with open(directory / labels) as f:
         table = json.load(f)
     names = list(table) if files is None else list(files)
@@ -186,6 +194,8 @@ def evaluate_folder(
         entry = table[name]
         path = directory / name
         s = _load_spectrum(path)
+        # s is this function's own copy, read from the file just above.
+        s.axes_manager.signal_axes[0].offset += energy_shift
         nav_dim = s.axes_manager.navigation_dimension
         summed = s.sum(s.axes_manager.navigation_axes) if nav_dim else s
         with warnings.catch_warnings():
@@ -267,6 +277,7 @@ def evaluate_folder(
         threshold=thresholds.tolist() if np.ndim(thresholds) else float(thresholds),
         files=records,
         unobservable_labels=unobservable,
+        energy_shift=energy_shift,
     )
     if pix_true:
         yt, yp, yo = np.concatenate(pix_true), np.concatenate(pix_prob), np.concatenate(pix_obs)
@@ -340,9 +351,11 @@ def _fmt(v):
 def format_report(report) -> str:
     """A plain-text summary of an evaluation report."""
     m, sw, k = report["micro"], report["support_weighted"], report["kong"]
+    shift = report.get("energy_shift")
     lines = [
         f"Model: {report.get('model', '?')}   spectra: {report['n_spectra']}"
-        + (f"   excluded: {', '.join(report['excluded'])}" if report["excluded"] else ""),
+        + (f"   excluded: {', '.join(report['excluded'])}" if report["excluded"] else "")
+        + (f"   energy axes shifted by {shift:+g} eV" if shift else ""),
         f"Micro   precision {_fmt(m['precision'])}  recall {_fmt(m['recall'])}  "
         f"F1 {_fmt(m['f1'])}  exact match {_fmt(m['exact_match'])}  "
         f"(tp {m['tp']}, fp {m['fp']}, fn {m['fn']})",

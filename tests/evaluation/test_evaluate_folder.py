@@ -90,3 +90,34 @@ def test_evaluate_reads_the_splits_of_a_simulated_dataset(tiny_model, tmp_path, 
     assert main(["evaluate", str(path), "--model", str(tiny_model), "--split", "train"]) == 0
     with pytest.raises(KeyError, match="'nope' group"):
         evaluate_test_set(path, model=tiny_model, split="nope")
+
+
+def test_energy_shift_moves_the_axes_not_the_files(tiny_model, tmp_path, capsys):
+    import eels_autoid
+    from eels_autoid import ELEMENTS
+    from eels_autoid.evaluation._evaluate import _load_spectrum
+
+    name = "MnO_coreloss.msa"
+    before = (REAL / name).read_bytes()
+    rep = evaluate_folder(REAL, model=tiny_model, files=[name], per_pixel=False, energy_shift=7.0)
+    assert (REAL / name).read_bytes() == before
+    assert rep["energy_shift"] == 7.0
+    # The window the model saw is the file's, 7 eV higher, and its answer is
+    # that of identify_edges on a signal whose axis was moved by hand.
+    s = _load_spectrum(REAL / name)
+    ax = s.axes_manager.signal_axes[0]
+    ax.offset += 7.0
+    by_hand = eels_autoid.identify_edges(s, model=tiny_model)
+    lo, hi = by_hand.energy_range
+    assert rep["files"][0]["energy_range"] == pytest.approx([lo, hi])
+    p = np.asarray(by_hand.probabilities.data).ravel()
+    for element, value in rep["files"][0]["probabilities"].items():
+        assert value == pytest.approx(p[ELEMENTS.index(element)], abs=1e-4)
+    unshifted = evaluate_folder(REAL, model=tiny_model, files=[name], per_pixel=False)
+    assert unshifted["files"][0]["energy_range"][0] == pytest.approx(lo - 7.0)
+    with pytest.raises(ValueError, match="finite"):
+        evaluate_folder(REAL, model=tiny_model, files=[name], energy_shift=float("nan"))
+    # A simulated test set holds model inputs on the fixed grid: no axis to move.
+    np.savez(tmp_path / "t.npz", x=np.zeros((1, 3072, 2), np.float32), y=np.zeros((1, 80)))
+    assert main(["evaluate", str(tmp_path / "t.npz"), "--energy-shift", "3"]) == 1
+    assert "folders" in capsys.readouterr().err
