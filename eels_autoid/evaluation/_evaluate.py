@@ -125,6 +125,14 @@ def _load_spectrum(path):
     return s
 
 
+def _shift_energy_axis(signal, shift):
+    ax = signal.axes_manager.signal_axes[0]
+    if ax.is_uniform:
+        ax.offset += shift
+    else:  # identify_edges then says what it needs
+        ax.axis = ax.axis + shift
+
+
 def evaluate_folder(
     directory,
     *,
@@ -194,8 +202,8 @@ def evaluate_folder(
         entry = table[name]
         path = directory / name
         s = _load_spectrum(path)
-        # s is this function's own copy, read from the file just above.
-        s.axes_manager.signal_axes[0].offset += energy_shift
+        if energy_shift:  # s is this function's own copy, read from the file just above
+            _shift_energy_axis(s, energy_shift)
         nav_dim = s.axes_manager.navigation_dimension
         summed = s.sum(s.axes_manager.navigation_axes) if nav_dim else s
         with warnings.catch_warnings():
