@@ -126,11 +126,14 @@ def _load_spectrum(path):
 
 
 def _shift_energy_axis(signal, shift):
+    """Move the signal's energy axis by ``shift`` eV, in the axis's own units (eV, keV...)."""
+    from ..identification._axis import energy_axis
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no units": identify_edges says it again
+        in_ev = energy_axis(signal)  # also refuses what identify_edges would refuse
     ax = signal.axes_manager.signal_axes[0]
-    if ax.is_uniform:
-        ax.offset += shift
-    else:  # identify_edges then says what it needs
-        ax.axis = ax.axis + shift
+    ax.offset += shift * ax.scale / in_ev.scale
 
 
 def evaluate_folder(

@@ -121,3 +121,19 @@ def test_energy_shift_moves_the_axes_not_the_files(tiny_model, tmp_path, capsys)
     np.savez(tmp_path / "t.npz", x=np.zeros((1, 3072, 2), np.float32), y=np.zeros((1, 80)))
     assert main(["evaluate", str(tmp_path / "t.npz"), "--energy-shift", "3"]) == 1
     assert "folders" in capsys.readouterr().err
+
+
+def test_energy_shift_is_in_ev_whatever_the_axis_units(tiny_model, tmp_path):
+    # The same spectrum stored with its axis in keV: +7 eV moves its window
+    # exactly as it moves the eV file's, not by 7 keV.
+    from eels_autoid.evaluation._evaluate import _load_spectrum
+
+    name = "MnO_coreloss.msa"
+    s = _load_spectrum(REAL / name)
+    s.axes_manager.signal_axes[0].convert_to_units("keV")
+    s.save(tmp_path / "MnO_keV.hspy")
+    labels = json.loads((REAL / "labels.json").read_text())
+    (tmp_path / "labels.json").write_text(json.dumps({"MnO_keV.hspy": labels[name]}))
+    kev = evaluate_folder(tmp_path, model=tiny_model, per_pixel=False, energy_shift=7.0)
+    ev = evaluate_folder(REAL, model=tiny_model, files=[name], per_pixel=False, energy_shift=7.0)
+    assert kev["files"][0]["energy_range"] == pytest.approx(ev["files"][0]["energy_range"])

@@ -234,19 +234,15 @@ def test_a_run_trained_with_jax_loads_and_predicts_alike_with_tensorflow(tmp_pat
     assert json.loads((run / "state.json").read_text())["epoch"] == 1
 
 
-def test_the_bundled_specialists_match_their_shipped_configurations():
+def test_the_bundled_specialists_match_their_shipped_configurations(bundled_default):
     # Each specialist in the bundled card was trained from a configuration in
     # training/configs: same family in the same order, same regions.
     from eels_autoid.training import output_elements
 
-    card_path = Path(eels_autoid.__file__).parent / "weights" / "default.json"
-    if not card_path.is_file():
-        pytest.skip("no bundled default model")
     configs = Path(eels_autoid.__file__).parent / "training" / "configs"
-    entries = json.loads(card_path.read_text()).get("specialists", [])
-    assert {e["name"] for e in entries} == {"lanthanides", "transition-metals", "m45"}
-    for entry in entries:
-        config = load_config(configs / f"{entry['name'].replace('-', '_')}.toml")
-        assert tuple(entry["elements"]) == output_elements(config)
-        assert [list(r) for r in entry["regions"]] == config["model"]["config"]["regions"]
-        assert set(entry.get("defer_elements", ())) <= set(entry["elements"])
+    specialists = bundled_default.specialists
+    assert {sp.name for sp in specialists} == {"lanthanides", "transition-metals", "m45"}
+    for sp in specialists:
+        config = load_config(configs / f"{sp.name.replace('-', '_')}.toml")
+        assert sp.elements == output_elements(config)
+        assert [list(r) for r in sp.regions] == config["model"]["config"]["regions"]
