@@ -20,7 +20,7 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         its zero-loss peak lies at 0 eV before identification; the input is
         not modified.
     batch_size : int, optional
-        Spectra per network call (default 512).
+        Spectra per network call (default 128).
     show_progressbar : bool, optional
         Whether to show a progress bar. ``None`` follows HyperSpy's
         preference ``hs.preferences.General.show_progressbar``.

@@ -7,6 +7,7 @@ and metric helpers (``BCESoftF1``, ``macro_soft_f1_cost``,
 """
 
 from ._card import DEFAULT_MODEL, IdentificationModel, ModelCard, bundled_models, load_model
+from ._fold import fold_batch_norm
 from ._registry import architecture_defaults, architectures, build_model
 from ._specialist import Specialist
 
@@ -20,6 +21,7 @@ __all__ = [
     "architectures",
     "architecture_defaults",
     "build_model",
+    "fold_batch_norm",
     "BCESoftF1",
     "macro_soft_f1_cost",
     "training_metrics",

@@ -20,6 +20,7 @@ import numpy as np
 from ..energy_grid import DEFAULT_GRID, EnergyGrid
 from ..preprocessing import N_CHANNELS, PREPROCESSING_VERSION
 from ..vocabulary import ELEMENTS
+from ._fold import fold_batch_norm
 from ._specialist import Specialist
 
 __all__ = ["ModelCard", "IdentificationModel", "load_model", "bundled_models", "DEFAULT_MODEL"]
@@ -135,6 +136,9 @@ class IdentificationModel:
     Call :meth:`predict` on preprocessed input of shape (n, grid.size, 2).
     Calls are serialised with a lock: TensorFlow already uses every core for
     one batch, and concurrent first calls could race while tracing.
+    ``networks`` are the trained networks as loaded; predictions run on
+    copies with batch normalisation folded into the convolutions
+    (:func:`~eels_autoid.models.fold_batch_norm`), built on the first call.
     """
 
     def __init__(self, networks, card: ModelCard, source=None, specialists=()):
@@ -143,6 +147,7 @@ class IdentificationModel:
         self.source = source
         self.specialists = list(specialists)
         self._lock = threading.Lock()
+        self._inference = None
         for net in self.networks:
             shape = tuple(net.input_shape[1:]) if hasattr(net, "input_shape") else None
             if shape is not None and shape != (card.grid.size, N_CHANNELS):
@@ -153,8 +158,10 @@ class IdentificationModel:
 
     def __getstate__(self):
         # Locks do not pickle (dask.distributed ships the model to workers).
+        # The folded inference copies are rebuilt where they are needed.
         state = self.__dict__.copy()
         del state["_lock"]
+        state["_inference"] = None
         return state
 
     def __setstate__(self, state):
@@ -186,7 +193,9 @@ class IdentificationModel:
         """
         x = np.ascontiguousarray(x, dtype=np.float32)
         with self._lock:
-            outs = [np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in self.networks]
+            if self._inference is None:
+                self._inference = [fold_batch_norm(net) for net in self.networks]
+            outs = [np.asarray(n.predict_on_batch(x), dtype=np.float32) for n in self._inference]
             stack = np.stack(outs)
             mean = stack.mean(axis=0)
             # One network has no spread of members: its probabilities are

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..energy_grid import EnergyGrid
 from ..vocabulary import EDGES, ELEMENTS
+from ._fold import fold_batch_norm
 
 __all__ = ["Specialist"]
 
@@ -79,6 +80,8 @@ class Specialist:
     columns: np.ndarray = field(init=False, repr=False)
     region_mask: np.ndarray = field(init=False, repr=False)
     defer_channels: np.ndarray = field(init=False, repr=False)
+    # Batch-norm-folded copies of ``networks`` that predict; built on first use.
+    _inference: list | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self):
         unknown = [el for el in self.elements if el not in ELEMENTS]
@@ -164,14 +167,21 @@ class Specialist:
             mean[rows[use], col] = q[use, k]
             spread[rows[use], col] = q_spread[use, k]
 
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_inference"] = None
+        return state
+
     def predict(self, x: np.ndarray):
         """Probabilities (n, family) averaged over members, and their spread.
 
         The spread is the members' standard deviation, or the Bernoulli
         ``sqrt(p (1 - p))`` for one network (as for the full network).
         """
+        if self._inference is None:
+            self._inference = [fold_batch_norm(net) for net in self.networks]
         stack = np.stack(
-            [np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in self.networks]
+            [np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in self._inference]
         )
         mean = stack.mean(axis=0)
         spread = stack.std(axis=0) if len(stack) > 1 else np.sqrt(mean * (1.0 - mean))
