@@ -21,7 +21,7 @@ from ..energy_grid import DEFAULT_GRID, EnergyGrid
 from ..preprocessing import N_CHANNELS, PREPROCESSING_VERSION
 from ..vocabulary import ELEMENTS
 from ._fold import fold_batch_norm
-from ._specialist import Specialist
+from ._specialist import Specialist, average_members
 
 __all__ = ["ModelCard", "IdentificationModel", "load_model", "bundled_models", "DEFAULT_MODEL"]
 
@@ -195,14 +195,7 @@ class IdentificationModel:
         with self._lock:
             if self._inference is None:
                 self._inference = [fold_batch_norm(net) for net in self.networks]
-            outs = [np.asarray(n.predict_on_batch(x), dtype=np.float32) for n in self._inference]
-            stack = np.stack(outs)
-            mean = stack.mean(axis=0)
-            # One network has no spread of members: its probabilities are
-            # calibrated (reliability curve in the card), so the standard
-            # deviation of the yes/no outcome they predict is the honest
-            # per-element uncertainty.
-            spread = stack.std(axis=0) if len(outs) > 1 else np.sqrt(mean * (1.0 - mean))
+            mean, spread = average_members(self._inference, x)
             for sp in self.specialists:
                 sp.merge(x, mean, spread)
         return (mean, spread) if member_spread else mean

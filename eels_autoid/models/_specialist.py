@@ -180,9 +180,18 @@ class Specialist:
         """
         if self._inference is None:
             self._inference = [fold_batch_norm(net) for net in self.networks]
-        stack = np.stack(
-            [np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in self._inference]
-        )
-        mean = stack.mean(axis=0)
-        spread = stack.std(axis=0) if len(stack) > 1 else np.sqrt(mean * (1.0 - mean))
-        return mean, spread
+        return average_members(self._inference, x)
+
+
+def average_members(networks, x: np.ndarray):
+    """Mean probabilities of ``networks`` on ``x``, and their spread.
+
+    The spread is the members' standard deviation. One network has no spread
+    of members: its probabilities are calibrated (reliability curve in the
+    card), so the standard deviation ``sqrt(p (1 - p))`` of the yes/no outcome
+    they predict is the honest per-element uncertainty.
+    """
+    stack = np.stack([np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in networks])
+    mean = stack.mean(axis=0)
+    spread = stack.std(axis=0) if len(stack) > 1 else np.sqrt(mean * (1.0 - mean))
+    return mean, spread
