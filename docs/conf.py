@@ -8,8 +8,8 @@ The build needs no network: intersphinx links to HyperSpy, exspy, NumPy and
 Python are made only when ``EELS_AUTOID_DOCS_INTERSPHINX=1`` is set (the
 inventories are then downloaded). The example gallery (``examples/``) is
 executed; ``EELS_AUTOID_DOCS_GALLERY=0`` skips running it. The notebooks in
-``examples/notebooks`` are rendered as stored (without outputs); CI executes
-them separately with ``pytest --nbmake examples/notebooks``.
+``examples/notebooks`` are executed when the shared real spectra are found
+(``../shared`` or ``EELS_AUTOID_SHARED``) and rendered as stored otherwise.
 """
 
 import importlib
@@ -39,6 +39,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # Copies MathJax into _static: formulas render offline.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_nb",
@@ -193,8 +195,15 @@ sphinx_gallery_conf = {
     "show_signature": False,
 }
 
-# -- Notebooks (myst-nb): rendered as stored, never executed here -------------
-nb_execution_mode = "off"
+# -- Notebooks (myst-nb) -------------------------------------------------------
+# The real-data notebook reads the shared real spectra: where they are (beside
+# the repository, or EELS_AUTOID_SHARED), the build executes it so that its
+# page shows the outputs; elsewhere it is rendered as stored.
+_shared = Path(os.environ.get("EELS_AUTOID_SHARED", ROOT.parent / "shared"))
+nb_execution_mode = "force" if (_shared / "real_spectra" / "labels.json").is_file() else "off"
+nb_execution_timeout = 900
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
 myst_enable_extensions = ["dollarmath"]
 
 # -- HTML --------------------------------------------------------------------

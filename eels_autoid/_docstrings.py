@@ -6,8 +6,8 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         :func:`eels_autoid.load_model`).
     threshold : float or dict, optional
         Decision threshold on the probabilities, one value for every element
-        or a ``{element: threshold}`` dict overriding the model's per-element
-        thresholds. Default: those of the model card.
+        or a ``{element: threshold}`` dict overriding the model card's
+        threshold for those elements. Default: the model card's.
     min_area_fraction : float, default 0.05
         For spectrum images and line scans, an element is detected when its
         probability exceeds the threshold in at least this fraction of the
@@ -18,12 +18,14 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         A low-loss spectrum (or spectrum image) recorded with the same
         energy calibration (dual EELS). The energy axis is shifted so that
         its zero-loss peak lies at 0 eV before identification; the input is
-        not modified.
+        not modified. A low loss without a zero-loss peak (flat, empty, NaN,
+        dominated by a plasmon, or with its strongest peak more than 25 eV
+        from 0 eV) raises ``ValueError``.
     batch_size : int, optional
         Spectra per network call (default 128).
     show_progressbar : bool, optional
-        Whether to show a progress bar. ``None`` follows HyperSpy's
-        preference ``hs.preferences.General.show_progressbar``.
+        Whether to show a progress bar (never for a single spectrum). ``None``
+        follows HyperSpy's preference ``hs.preferences.General.show_progressbar``.
     lazy_output : bool, optional
         Whether ``.probabilities`` is a lazy signal. ``None`` (default):
         lazy for lazy input, computed otherwise."""
@@ -37,7 +39,8 @@ QUANTIFY_PARAMETERS = """identification : EdgeIdentification, optional
         without those :func:`~eels_autoid.identify_edges` runs first.
     low_loss : EELSSpectrum, optional
         The low loss of the same pixels (same navigation shape and
-        dispersion, energy axis through 0 eV), e.g. from dual EELS. The edges
+        dispersion, energy axis through 0 eV, a zero-loss peak), e.g. from
+        dual EELS. The edges
         are convolved with it (plural scattering) and the maps become
         absolute areal densities (atoms/nm^2).
     model, threshold, min_area_fraction
@@ -64,5 +67,5 @@ QUANTIFY_PARAMETERS = """identification : EdgeIdentification, optional
         Refit spectra without the channels of isolated spikes (cosmic rays,
         hot or dead channels) found in their residuals.
     show_progressbar : bool, optional
-        Whether to show a progress bar. ``None`` follows HyperSpy's
-        preference ``hs.preferences.General.show_progressbar``."""
+        Whether to show a progress bar (never for a single spectrum). ``None``
+        follows HyperSpy's preference ``hs.preferences.General.show_progressbar``."""

@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 from pathlib import Path
 
+from ._results_folder import ResultsFolder, out_folder_problem
+
 __all__ = ["main"]
+
+
+class _CommandError(Exception):
+    """A problem with the command's arguments or files, reported in one line."""
+
 
 _DESCRIPTION = """\
 Identify the elements in electron energy loss spectra (EELS) with a neural
@@ -52,6 +60,9 @@ Writes to --out:
                      in atoms/nm^2 with --low-loss), El_uncertainty.hspy,
                      quantification.csv and quantification.png
   report.png         one page: spectrum with the detected edges, probabilities, maps
+  .eels_autoid_manifest.json
+                     the files above as written: the next run into the same folder
+                     removes them first, and nothing else
 
 Example:
   eels-autoid identify map.dm4 --low-loss map_ll.dm4 --out results/""",
@@ -70,7 +81,10 @@ Example:
         help="output folder (default: %(default)s)",
     )
     p.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
-    p.add_argument("--model", help="a bundled model name or a .keras file (default: bundled)")
+    p.add_argument(
+        "--model",
+        help="a bundled model name, a .keras file or a model card .json (default: bundled)",
+    )
     p.add_argument(
         "--min-area-fraction",
         type=float,
@@ -86,12 +100,12 @@ Example:
 
 
 def _identify(args) -> int:
-    import hyperspy.api as hs
-
+    # Arguments first: a bad --out or an unreadable file must not wait for the network.
+    _check_out_folder(args.out)
+    s = _read_spectrum(args.file, lazy=args.lazy)
+    ll = _read_spectrum(args.low_loss, lazy=args.lazy) if args.low_loss else None
     from .identification import identify_edges
 
-    s = hs.load(args.file, lazy=args.lazy)
-    ll = hs.load(args.low_loss, lazy=args.lazy) if args.low_loss else None
     print(f"Identifying the elements in {args.file} ...", file=sys.stderr)
     area = {} if args.min_area_fraction is None else {"min_area_fraction": args.min_area_fraction}
     # Progress bars on stderr, the results on stdout.
@@ -104,45 +118,108 @@ def _identify(args) -> int:
             show_progressbar=True,
             **area,
         )
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    result.probabilities.save(out / "probabilities.hspy", overwrite=True)
-    result.summary().to_csv(out / "summary.csv")
-    (out / "elements.txt").write_text(" ".join(result.elements) + "\n")
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if s.axes_manager.navigation_dimension:
-        for element in result.elements:
-            m = result.get_map(element)
-            m.plot(cmap="viridis", vmin=0, vmax=1)
-            plt.savefig(out / f"probability_{element}.png", dpi=100)
-            plt.close("all")
-    print(result.summary())
-    print(f"detected: {' '.join(result.elements) or '(none)'}")
+    with ResultsFolder(args.out) as out:
+        result.probabilities.save(out.file("probabilities.hspy"), overwrite=True)
+        result.summary().to_csv(out.file("summary.csv"))
+        out.file("elements.txt").write_text(" ".join(result.elements) + "\n")
+        if s.axes_manager.navigation_dimension:
+            for element in result.elements:
+                m = result.get_map(element)
+                m.plot(cmap="viridis", vmin=0, vmax=1)
+                plt.savefig(out.file(f"probability_{element}.png"), dpi=100)
+                plt.close("all")
+        print(result.summary())
+        print(f"detected: {' '.join(result.elements) or '(none)'}")
 
-    quantification = None
-    if not args.no_quantify and result.elements:
-        ll_q = ll
-        if ll is not None and ll.axes_manager.navigation_shape != s.axes_manager.navigation_shape:
-            print(
-                "The low loss is not a spectrum per pixel: the quantification is relative.",
-                file=sys.stderr,
-            )
-            ll_q = None
-        quantification = _quantify_and_save(s, result, out, low_loss=ll_q)
-        if quantification is not None:
-            print(quantification)
-    _save_report(result, quantification, out)
+        quantification = None
+        if not args.no_quantify and result.elements:
+            ll_q = ll
+            if (
+                ll is not None
+                and ll.axes_manager.navigation_shape != s.axes_manager.navigation_shape
+            ):
+                print(
+                    "The low loss is not a spectrum per pixel: the quantification is relative.",
+                    file=sys.stderr,
+                )
+                ll_q = None
+            quantification = _quantify_and_save(s, result, out.root, low_loss=ll_q, record=out)
+            if quantification is not None:
+                print(quantification)
+        out.file("report.png")
+        _save_report(result, quantification, out.root)
     return 0
 
 
-def _quantify_and_save(signal, result, out, *, low_loss=None):
+def _read_spectrum(path, *, lazy=False):
+    """``hs.load(path)``, any reader failure turned into a one-line :class:`_CommandError`."""
+    import hyperspy.api as hs
+
+    path = Path(path)
+    if not path.exists():
+        raise _CommandError(f"{path}: no such file")
+    if path.is_dir():
+        raise _CommandError(f"{path} is a folder, not a spectrum file")
+    with _held_log_records(("hyperspy", "rsciio")) as held:
+        try:
+            return hs.load(path, lazy=lazy)
+        # Readers fail with anything from struct.error to OSError on a truncated,
+        # empty or foreign file; the user needs the file and the reason, not the stack.
+        except Exception as err:
+            # HyperSpy logs "please report this error" before raising: not the user's fix.
+            held.clear()
+            reason = " ".join(str(err).split()) or type(err).__name__
+            raise _CommandError(
+                f"cannot read {path} ({reason}): is it a complete spectrum file "
+                "in a format HyperSpy reads?"
+            ) from None
+
+
+@contextlib.contextmanager
+def _held_log_records(names):
+    """Hold back the records logged under ``names``; pass on those left in the list at the end."""
+    held = []
+
+    class _Hold(logging.Handler):
+        def emit(self, record):
+            held.append(record)
+
+    saved = {}
+    for name in names:
+        logger = logging.getLogger(name)
+        saved[name] = (logger.handlers[:], logger.propagate)
+        logger.handlers[:] = [_Hold()]
+        logger.propagate = False
+    try:
+        yield held
+    finally:
+        for name, (handlers, propagate) in saved.items():
+            logger = logging.getLogger(name)
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+        for record in held:
+            for name in names:
+                if record.name == name or record.name.startswith(name + "."):
+                    logging.getLogger(name).callHandlers(record)
+                    break
+
+
+def _check_out_folder(out):
+    problem = out_folder_problem(out)
+    if problem:
+        raise _CommandError(f"--out {out}: {problem}")
+
+
+def _quantify_and_save(signal, result, out, *, low_loss=None, record=None):
     """Quantify the detected elements into ``out/quantification``; None if it cannot be done.
 
-    Progress and the reason for skipping go to standard error.
+    Progress and the reason for skipping go to standard error. ``record``: an
+    :class:`ResultsFolder` told of the files written.
     """
     from .quantification import quantify
 
@@ -153,7 +230,14 @@ def _quantify_and_save(signal, result, out, *, low_loss=None):
     except ValueError as err:
         print(f"quantification skipped: {err}", file=sys.stderr)
         return None
-    q.save(Path(out) / "quantification")
+    if record is None:
+        folder = Path(out) / "quantification"
+    else:
+        folder = record.folder("quantification")
+    written = q.save(folder)
+    if record is not None:
+        for path in written:
+            record.record(path)
     return q
 
 
@@ -207,6 +291,7 @@ def _demo(args) -> int:
             file=sys.stderr,
         )
         return 1
+    _check_out_folder(args.out)
     from .demo import run_demo
 
     return run_demo(args.out, model=args.model, seed=args.seed)
@@ -248,6 +333,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _log_records_on_stderr():
+    """Send log records that would go to standard output to standard error instead.
+
+    HyperSpy and RosettaSciIO give their loggers a handler on standard output
+    when imported; a command's standard output holds its results only. The
+    handlers are put back afterwards: the library's own behaviour is unchanged.
+    """
+    import hyperspy.api  # noqa: F401  (sets up HyperSpy's handler, and RosettaSciIO's)
+    import rsciio  # noqa: F401
+
+    stdouts = {id(sys.stdout), id(sys.__stdout__)}
+    registered = logging.Logger.manager.loggerDict.values()
+    loggers = [logging.getLogger(), *(v for v in registered if isinstance(v, logging.Logger))]
+    moved = []
+    for logger in loggers:
+        for handler in logger.handlers:
+            if (
+                isinstance(handler, logging.StreamHandler)
+                and not isinstance(handler, logging.FileHandler)
+                and id(handler.stream) in stdouts
+            ):
+                moved.append((handler, handler.setStream(sys.stderr)))
+    try:
+        yield
+    finally:
+        for handler, stream in moved:
+            handler.setStream(stream)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -255,18 +370,22 @@ def main(argv=None) -> int:
         # Their own parsers read everything after the command; argparse's
         # REMAINDER would refuse a first argument that is an option (--resume).
         args = argparse.Namespace(command=argv[0], rest=argv[1:])
-        return _delegate(
+        run = _delegate(
             argv[0], f"eels_autoid.{'training' if argv[0] == 'train' else 'evaluation'}"
-        )(args)
+        )
+        with _log_records_on_stderr():
+            return run(args)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    try:
-        return args.func(args)
-    except (ValueError, FileNotFoundError, TypeError) as err:
-        print(f"eels-autoid {args.command}: error: {err}", file=sys.stderr)
-        return 2
+    with _log_records_on_stderr():
+        try:
+            return args.func(args)
+        # OSError: a full disk, a permission refused while writing the results.
+        except (_CommandError, ValueError, OSError, TypeError) as err:
+            print(f"eels-autoid {args.command}: error: {err}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,6 +37,20 @@ class EnergyGrid:
     valid_from: float = 75.0
 
     def __post_init__(self):
+        for name in ("start", "step", "valid_from"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise ValueError(
+                    f"Invalid energy grid: {name} must be a number, got {type(value).__name__} "
+                    f"{value!r}."
+                )
+            if not np.isfinite(value):
+                raise ValueError(f"Invalid energy grid: {name} must be finite, got {value}.")
+        if isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)):
+            raise ValueError(
+                f"Invalid energy grid: size must be an integer, got {type(self.size).__name__} "
+                f"{self.size!r}."
+            )
         if not (self.step > 0 and self.size > 1):
             raise ValueError(f"Invalid energy grid: step={self.step}, size={self.size}.")
 

@@ -32,12 +32,17 @@ __all__ = [
     "measured_mask",
     "model_input",
     "normalise",
+    "bridge_gaps",
+    "MAX_BRIDGED_GAP",
 ]
 
 # Bump when the input representation changes: model cards record it.
 PREPROCESSING_VERSION = 1
 N_CHANNELS = 2
 _STAT_SAMPLES = 256
+# Longest run of NaN or inf channels that identify_edges interpolates over:
+# dead pixels and masked spikes are 1..3 channels wide.
+MAX_BRIDGED_GAP = 3
 
 
 @functools.lru_cache(maxsize=32)
@@ -226,3 +231,41 @@ def model_input(spectra, offset: float, scale: float, grid: EnergyGrid = DEFAULT
 def _measured_columns(offset, scale, size, grid):
     w, _ = resampling_matrix(offset, scale, size, grid)
     return w[:, measured_mask(offset, scale, size, grid)].tocsr()
+
+
+def bridge_gaps(spectra, max_gap: int = MAX_BRIDGED_GAP):
+    """Spectra with short runs of NaN or inf channels filled by linear interpolation.
+
+    A dead or spike-masked channel between measured ones would otherwise mask
+    every grid channel it feeds, and scattered ones mask whole edges. Runs
+    longer than ``max_gap`` channels, and runs at either end, stay non-finite
+    (treated as not measured).
+
+    Parameters
+    ----------
+    spectra : numpy.ndarray, shape (n, size)
+    max_gap : int
+
+    Returns
+    -------
+    numpy.ndarray
+        ``spectra`` itself when nothing is bridged, else a float copy.
+    """
+    spectra = np.asarray(spectra)
+    finite = np.isfinite(spectra)
+    if finite.all():
+        return spectra
+    out = spectra.astype(np.float64, copy=True)
+    channels = np.arange(spectra.shape[1])
+    for k in np.nonzero(~finite.all(axis=1))[0]:
+        good = finite[k]
+        if good.sum() < 2:
+            continue
+        # Length of the run of non-finite channels each channel belongs to.
+        bad = ~good
+        edges = np.diff(np.concatenate([[0], bad.astype(np.int8), [0]]))
+        starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+        for a, b in zip(starts, stops, strict=True):
+            if b - a <= max_gap and a > 0 and b < len(good):
+                out[k, a:b] = np.interp(channels[a:b], [a - 1, b], [out[k, a - 1], out[k, b]])
+    return out

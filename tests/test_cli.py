@@ -90,10 +90,10 @@ def test_demo_says_what_is_missing(capsys, tmp_path):
 def test_identify_maps_o_cr_and_fe_in_the_fecr_line_scan_with_the_bundled_model(
     tmp_path, real_spectra_dir, bundled_default
 ):
-    # Issue #6's check on a real file: the Cr L2,3 white lines sit 43 eV above
-    # the O K edge, where the full network alone read them as oxygen's fine
-    # structure; the transition-metal specialist finds them (and no F K in
-    # the Fe L3 pre-edge). The command loads the bundled default itself.
+    # A real file whose Cr L2,3 white lines sit 43 eV above the O K edge, where
+    # the full network alone reads them as oxygen's fine structure: the
+    # transition-metal specialist finds them (and no F K in the Fe L3
+    # pre-edge). The command loads the bundled default itself.
     out = tmp_path / "out"
     rc = main(
         ["identify", str(real_spectra_dir / "FeCr_oxide_linescan_100.dm3"), "--out", str(out)]

@@ -10,6 +10,7 @@ S K, Cl K or Ru L2,3 that ``EELSCLEdge`` cannot build, and offline.
 
 from __future__ import annotations
 
+import numpy as np
 from exspy._misc.eels.gosh_gos import GoshGOS
 from exspy.components import EELSCLEdge
 
@@ -51,6 +52,25 @@ class VocabularyGoshGOS(GoshGOS):
         self.onset_energy = float(onsets[self.subshell])
         self.Z = vocabulary.atomic_number(self.element)
         self.element_dict = {"General_properties": {"Z": self.Z}}
+
+    def get_qaxis_and_gos(self, ienergy, qmin, qmax):
+        """exspy's q range of one energy, extended flat below the table's first q.
+
+        exspy's version needs ``qmin`` above the first tabulated q, which an
+        onset moved to near 0 eV breaks (q_min shrinks with the energy loss).
+        As q -> 0 the GOS tends to its optical limit with corrections of order
+        (q r)^2, so below the table it equals the first column.
+        """
+        q0 = self.qaxis[0]
+        if qmin <= 0 or qmin > q0:
+            return super().get_qaxis_and_gos(ienergy, qmin, qmax)
+        g0 = self.gos_array[ienergy, 0]
+        if qmax <= q0:
+            return np.array([qmin, qmax]), np.array([g0, g0]).clip(0)
+        qaxis, gos = super().get_qaxis_and_gos(ienergy, 0.0, qmax)  # from q0 to qmax
+        if qmin < q0:
+            qaxis, gos = np.hstack((qmin, qaxis)), np.hstack((g0, gos))
+        return qaxis, gos.clip(0)
 
 
 class AutoIDEELSCLEdge(EELSCLEdge):

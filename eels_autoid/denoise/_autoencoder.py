@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._tensorflow import import_keras
 from ._maps import map_axes, stack_signal
 from ._targets import default_block, held_out_mask, neighbour_mean, spectrum_scale
 
@@ -103,7 +104,7 @@ def load_autoencoder(path):
     Loads in Keras' safe mode: no code from the file runs. The two custom
     layers are registered by importing this package's network module first.
     """
-    import keras
+    keras = import_keras()
 
     from . import _network  # noqa: F401  (registers the custom layers)
 
@@ -200,7 +201,7 @@ def _companion_targets(targets, signal_range, shape):
 def _train(full, core, data_norm, target_norm, train_idx, val_idx, *, epochs, batch_size,
            learning_rate, show):  # fmt: skip
     """Fit the core network on standardised spectra; returns (history, spectra seen)."""
-    import keras
+    keras = import_keras()
 
     from ._network import EpochProgress, set_standardisation
 
@@ -445,7 +446,7 @@ def autoencoder(
     show = _show(show_progressbar)
     rng = np.random.default_rng(seed)
 
-    import keras
+    keras = import_keras()
 
     from . import _network
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._tensorflow import import_keras
 from ._maps import stack_signal
 
 __all__ = ["LatentClassification", "classify_latent"]
@@ -129,7 +130,7 @@ def classify_latent(latent, labels, *, hidden_units=0, epochs=300, learning_rate
         Fewer than two classes, a class without labelled pixels, overlapping
         regions, or labels of the wrong shape.
     """
-    import keras
+    keras = import_keras()
 
     codes, shape, template = _latent_array(latent)
     lab, names = _labels_array(labels, shape, template)

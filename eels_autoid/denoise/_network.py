@@ -10,9 +10,12 @@ registered them (see :func:`eels_autoid.denoise.load_autoencoder`).
 
 from __future__ import annotations
 
-import keras
 import numpy as np
-from keras import ops
+
+from .._tensorflow import import_keras
+
+keras = import_keras()
+ops = keras.ops
 
 _PACKAGE = "eels_autoid.denoise"
 LAYER_NAMES = ("normalise", "encoder", "decoder", "rescale")

@@ -4,6 +4,9 @@ The metric functions work on (labels, probabilities or decisions) arrays and
 need only numpy; :func:`evaluate_folder` runs a model through
 :func:`eels_autoid.identify_edges` on a labelled folder of real spectra, and
 :func:`evaluate_test_set` on a stored simulated test set.
+:func:`evaluate_quantification` (``eels-autoid evaluate DIR --quantify``)
+benchmarks :func:`eels_autoid.quantify` on the folder's compounds of known
+composition.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ._evaluate import evaluate_arrays, evaluate_folder, evaluate_test_set, format_report
+from ._evaluate import (
+    evaluate_arrays,
+    evaluate_folder,
+    evaluate_test_set,
+    folder_half,
+    format_report,
+)
 from ._metrics import (
     best_threshold,
     confused_pairs,
@@ -32,12 +41,18 @@ from ._metrics import (
     support_weighted_scores,
     threshold_sweep,
 )
+from ._quantification import (
+    evaluate_quantification,
+    format_quantification_report,
+    write_quantification_report,
+)
 
 __all__ = [
     "best_threshold",
     "confused_pairs",
     "counted_mask",
     "decide",
+    "folder_half",
     "kong_accuracies",
     "micro_scores",
     "per_element_table",
@@ -49,7 +64,10 @@ __all__ = [
     "evaluate_arrays",
     "evaluate_folder",
     "evaluate_test_set",
+    "evaluate_quantification",
     "format_report",
+    "format_quantification_report",
+    "write_quantification_report",
     "write_report",
     "main",
 ]
@@ -137,7 +155,17 @@ def _parser():
         "--model", help="bundled model name, .keras file or model card (default: bundled)"
     )
     p.add_argument("--threshold", type=float, help="override the model's thresholds")
-    p.add_argument("--out", help="write results.json, summary.txt and CSV tables here")
+    p.add_argument(
+        "--out",
+        help="write results.json, summary.txt and CSV tables here (with --quantify: the "
+        "quantification_*.csv tables)",
+    )
+    p.add_argument(
+        "--quantify",
+        action="store_true",
+        help="benchmark quantification instead: quantify each compound of known composition "
+        "(labels.json 'composition') with its labelled and its identified elements (folders only)",
+    )
     p.add_argument(
         "--include-carbon",
         action="store_true",
@@ -145,6 +173,13 @@ def _parser():
     )
     p.add_argument("--no-pixels", action="store_true", help="skip per-pixel scoring of maps")
     p.add_argument("--labels", default="labels.json", help="labels file name in the folder")
+    p.add_argument(
+        "--half",
+        type=int,
+        choices=(1, 2),
+        help="score only this half of the folder (fixed by a hash of each file name): "
+        "choose parameters on half 1, measure them on half 2",
+    )
     p.add_argument(
         "--energy-shift",
         type=float,
@@ -179,6 +214,16 @@ def main(argv=None) -> int:
         argv = argv[1:]
     args = _parser().parse_args(argv)
     path = Path(args.path)
+    if args.out:
+        from .._results_folder import out_folder_problem
+
+        # Found before the evaluation, not after it.
+        problem = out_folder_problem(args.out)
+        if problem:
+            print(f"eels-autoid evaluate: --out {args.out}: {problem}", file=sys.stderr)
+            return 1
+    if args.quantify:
+        return _quantify_main(args, path)
     try:
         if path.is_dir():
             report = evaluate_folder(
@@ -189,10 +234,13 @@ def main(argv=None) -> int:
                 per_pixel=not args.no_pixels,
                 labels=args.labels,
                 energy_shift=args.energy_shift,
+                half=args.half,
             )
         elif path.is_file():
             if args.energy_shift:
                 raise ValueError("--energy-shift applies to folders of spectra, not test sets.")
+            if args.half:
+                raise ValueError("--half applies to folders of spectra, not test sets.")
             report = evaluate_test_set(
                 path, model=args.model, threshold=args.threshold, split=args.split
             )
@@ -201,7 +249,42 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError, KeyError) as err:
         print(f"eels-autoid evaluate: {err}", file=sys.stderr)
         return 1
+    # h5py, NumPy and the spectrum readers raise OSError on a file they cannot read,
+    # mostly without its name.
+    except OSError as err:
+        print(f"eels-autoid evaluate: cannot read {path}: {err}", file=sys.stderr)
+        return 1
     print(format_report(report))
     if args.out:
         print(f"Written to {write_report(report, args.out)}")
+    return 0
+
+
+def _quantify_main(args, path) -> int:
+    """``eels-autoid evaluate DIR --quantify``."""
+    try:
+        if args.energy_shift:
+            raise ValueError("--energy-shift does not apply to --quantify.")
+        if not path.is_dir():
+            raise FileNotFoundError(
+                f"{path} is not a folder: --quantify needs a folder with a labels file."
+            )
+        report = evaluate_quantification(
+            path,
+            elements=("labelled", "identified"),
+            half=args.half,
+            model=args.model,
+            threshold=args.threshold,
+            labels=args.labels,
+            exclude=() if args.include_carbon else ("C",),
+        )
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        print(f"eels-autoid evaluate: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"eels-autoid evaluate: cannot read {path}: {err}", file=sys.stderr)
+        return 1
+    print(format_quantification_report(report))
+    if args.out:
+        print(f"Written to {write_quantification_report(report, args.out)}")
     return 0

@@ -150,6 +150,19 @@ def build(workdir, elements=None, workers=2, output=None, log=print):
     return assemble(workdir, elements, output)
 
 
+def _description():
+    """The data reference's description: the method and every build setting."""
+    from ._gosh import OPTICAL_LIMIT_Q_AU
+
+    return (
+        "Generalised oscillator strengths of the K, L, M, N and O subshells of Li..Bi: "
+        "non-relativistic LDA central-field atom (Slater exchange + VWN5 correlation), "
+        "continuum in the ground-state potential, Leapman-Rez-Mayers sum. The first q "
+        f"({OPTICAL_LIMIT_Q_AU:g}/bohr) repeats the first computed one: the optical limit. "
+        "Settings: " + json.dumps(BUILD_SETTINGS, sort_keys=True)
+    )
+
+
 def assemble(workdir, elements=None, output=None):
     """Write the GOSH file from the checkpoints of ``elements`` (default all)."""
     from . import _default_gosh_path
@@ -165,11 +178,5 @@ def assemble(workdir, elements=None, output=None):
                 tables[(e, t)] = {k: z[k] for k in z.files}
     output = _default_gosh_path() if output is None else Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    desc = (
-        "Generalised oscillator strengths of the K, L, M, N and O subshells of Li..Bi: "
-        "non-relativistic LDA central-field atom (Slater exchange + VWN5 correlation), "
-        "continuum in the ground-state potential, Leapman-Rez-Mayers sum. Settings: "
-        + json.dumps(BUILD_SETTINGS, sort_keys=True)
-    )
-    write_gosh(output, tables, description=desc)
+    write_gosh(output, tables, description=_description())
     return output

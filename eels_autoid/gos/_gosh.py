@@ -10,7 +10,8 @@ Layout (as :class:`exspy._misc.eels.gosh_gos.GoshGOS` expects)::
     /<El>/<table>/free_energies         (n_E,) ejected-electron energy, eV
 
 Every ``<El>/<table>`` group also carries ``n``, ``l``, ``occupancy`` and the
-LDA ``binding_energy`` (eV) as attributes.
+LDA ``binding_energy`` (eV) as attributes. The first ``q`` of every table is
+:data:`OPTICAL_LIMIT_Q_AU` (see :func:`write_gosh`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,17 @@ import numpy as np
 
 from ._tables import OCCUPANCY_RATIO, TABLE_OF
 
-__all__ = ["BOHR_M", "write_gosh", "read_table", "GOSTable"]
+__all__ = ["BOHR_M", "OPTICAL_LIMIT_Q_AU", "write_gosh", "read_table", "GOSTable"]
 
 #: Bohr radius in metres (CODATA 2018).
 BOHR_M = 0.529177210903e-10
+
+#: First momentum transfer (1/bohr) of every written table. exspy's
+#: ``integrateq`` only interpolates inside the table and fails when the
+#: kinematic q_min (q_min a0 ~ E / 2000 at 100 kV, E in eV) falls below the
+#: first q, as when a fit moves an onset towards 0 eV. At this q only
+#: |E| < 1e-6 eV is left out.
+OPTICAL_LIMIT_Q_AU = 1e-10
 
 FORMAT_VERSION = "1.1"
 DATA_DOI = "none: computed by eels_autoid.gos (non-relativistic LDA, Leapman-Rez-Mayers)"
@@ -45,6 +53,15 @@ def write_gosh(path, tables, description=""):
         binding_energy=float eV)}``.
     description : str
         Free text stored with the data reference.
+
+    Notes
+    -----
+    A table whose first ``q`` lies above :data:`OPTICAL_LIMIT_Q_AU` gets a
+    column at that ``q`` equal to its first one. As ``q -> 0`` the GOS tends
+    to the optical oscillator strength ``df/dE`` with corrections of order
+    ``(q r)^2``; at the tables' first q (5e-4/bohr) they are 1e-7 for core
+    shells and a few 1e-5 for diffuse valence s shells, so the copy is the
+    GOS at any smaller q to that accuracy.
     """
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -64,6 +81,10 @@ def write_gosh(path, tables, description=""):
             t = tables[(element, table)]
             grp = h.require_group(element).create_group(table)
             gos = np.asarray(t["gos"], dtype=np.float32)
+            q_au = np.asarray(t["q_au"], float)
+            if q_au[0] > OPTICAL_LIMIT_Q_AU:
+                q_au = np.concatenate([[OPTICAL_LIMIT_Q_AU], q_au])
+                gos = np.concatenate([gos[:, :1], gos], axis=1)
             grp.create_dataset(
                 "data",
                 data=gos.T[None, :, :],
@@ -72,7 +93,7 @@ def write_gosh(path, tables, description=""):
                 shuffle=True,
                 track_times=False,
             )
-            grp.create_dataset("q", data=np.asarray(t["q_au"], float) / BOHR_M, track_times=False)
+            grp.create_dataset("q", data=q_au / BOHR_M, track_times=False)
             grp.create_dataset(
                 "free_energies", data=np.asarray(t["free_energies"], float), track_times=False
             )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..preprocessing import MAX_BRIDGED_GAP, bridge_gaps
+
 
 @functools.cache
 def _units():
@@ -102,11 +104,119 @@ def energy_axis(signal, *, what: str = "signal") -> EnergyAxis:
     return EnergyAxis(offset, scale, int(axis.size))
 
 
+# What a zero-loss peak must look like to align an axis on it. Calibration
+# errors of real files reach 5..20 eV; a peak further from 0 is something else.
+ZLP_MAX_OFFSET = 25.0
+# The widest plausible zero-loss peak (eV, FWHM; cold FEG 0.3, Schottky 0.7,
+# thermionic LaB6 1.5..3): plasmons are 3..25 eV wide.
+ZLP_MAX_FWHM = 5.0
+# Below the peak (beyond 3 FWHM), nothing may exceed this share of its height:
+# a zero-loss peak is the first and strongest feature of a low loss.
+_ZLP_MAX_BEFORE = 0.2
+# The peak must stand this many times above the spectrum's median.
+_ZLP_MIN_CONTRAST = 3.0
+
+
+def zero_loss_centres(spectra, energies, scale):
+    """Zero-loss peak centre (eV) of each low-loss spectrum, NaN where there is none.
+
+    A spectrum holds a zero-loss peak when its maximum is positive, a local
+    peak inside the window, at most ``ZLP_MAX_OFFSET`` eV from 0, narrower
+    than ``ZLP_MAX_FWHM`` (or 3 channels), at least ``_ZLP_MIN_CONTRAST``
+    times the spectrum's median, and the first strong feature: nothing more
+    than ``_ZLP_MAX_BEFORE`` of its height below it (beyond 3 FWHM).
+
+    Parameters
+    ----------
+    spectra : numpy.ndarray, shape (n, size)
+    energies : numpy.ndarray, shape (size,)
+        Channel centres (eV).
+    scale : float
+        Dispersion (eV per channel).
+
+    Returns
+    -------
+    centres : numpy.ndarray, shape (n,)
+        Parabola-refined centres; NaN for spectra without a zero-loss peak.
+    reasons : list of str
+        Why each rejected spectrum was rejected ("" for accepted ones).
+    """
+    spectra = np.asarray(spectra, dtype=float)
+    n, size = spectra.shape
+    clean = np.where(np.isfinite(spectra), spectra, -np.inf)
+    peak = np.argmax(clean, axis=1)
+    rows = np.arange(n)
+    height = clean[rows, peak]
+    centres = np.full(n, np.nan)
+    reasons = [""] * n
+    max_width = max(ZLP_MAX_FWHM, 3 * scale)
+    for k in range(n):
+        y, p, h = spectra[k], int(peak[k]), float(height[k])
+        if not np.isfinite(h) or h <= 0:
+            reasons[k] = "it holds no positive finite value"
+            continue
+        median = float(np.nanmedian(y))
+        if median > 0 and h < _ZLP_MIN_CONTRAST * median:
+            reasons[k] = (
+                f"its maximum is only {h / median:.1f} times its median (no peak stands out)"
+            )
+            continue
+        # Half-maximum crossings on both sides of the maximum.
+        below = np.nan_to_num(y, nan=0.0) < h / 2
+        left = np.nonzero(below[:p])[0]
+        right = np.nonzero(below[p + 1 :])[0]
+        if not len(left) or not len(right):
+            reasons[k] = (
+                f"its maximum at {energies[p]:.1f} eV is cut by the window's edge (no peak inside)"
+            )
+            continue
+        fwhm = (right[0] + 1 + p - left[-1] - 1) * scale
+        if abs(energies[p]) > ZLP_MAX_OFFSET:
+            reasons[k] = (
+                f"its strongest peak lies at {energies[p]:.1f} eV, more than "
+                f"{ZLP_MAX_OFFSET:g} eV from 0 eV"
+            )
+            continue
+        if fwhm > max_width:
+            reasons[k] = (
+                f"its strongest peak (at {energies[p]:.1f} eV) is {fwhm:.1f} eV wide, wider than "
+                f"a zero-loss peak ({max_width:g} eV at most)"
+            )
+            continue
+        before = y[: max(0, p - int(np.ceil(3 * fwhm / scale)) - 1)]
+        if len(before) and np.nanmax(np.append(before, -np.inf)) > _ZLP_MAX_BEFORE * h:
+            reasons[k] = (
+                f"a strong feature lies below its strongest peak (at {energies[p]:.1f} eV): "
+                "that peak is not the zero-loss peak"
+            )
+            continue
+        # Refine the maximum with a parabola through its neighbours.
+        i = min(max(p, 1), size - 2)
+        y0, y1, y2 = y[i - 1], y[i], y[i + 1]
+        denom = y0 - 2 * y1 + y2
+        frac = 0.5 * (y0 - y2) / denom if denom < 0 else 0.0
+        centres[k] = energies[i] + min(max(frac, -1.0), 1.0) * scale
+    return centres, reasons
+
+
 def zero_loss_shift(low_loss, signal) -> float:
     """Shift (eV) that puts the low-loss zero-loss peak at 0 eV.
 
-    The median over pixels of exspy's zero-loss peak centre estimate; the
-    low-loss is used read-only.
+    The median over pixels of the zero-loss peak centres (see
+    :func:`zero_loss_centres`); the low loss is used read-only.
+
+    Raises
+    ------
+    ValueError
+        If the low loss's navigation shape differs from the signal's, or if
+        fewer than half of its spectra hold a zero-loss peak (a flat, empty,
+        NaN or plasmon-dominated low loss, or one recorded away from 0 eV).
+
+    Warns
+    -----
+    UserWarning
+        When some spectra hold no zero-loss peak (they are left out of the
+        median), and when the peak moves across the low loss.
     """
     ll_axis = energy_axis(low_loss, what="low_loss")
     nav_ll = low_loss.axes_manager.navigation_shape
@@ -121,19 +231,24 @@ def zero_loss_shift(low_loss, signal) -> float:
         data = data.compute()
     spectra = np.asarray(data, dtype=float).reshape(-1, ll_axis.size)
     energies = ll_axis.offset + ll_axis.scale * np.arange(ll_axis.size)
-    # The zero-loss peak is the largest feature of a low-loss spectrum.
-    peak = np.nanargmax(np.nan_to_num(spectra, nan=-np.inf), axis=1)
-    centres = energies[peak]
-    if not (energies[0] - ll_axis.scale <= np.median(centres) <= energies[-1]):
-        raise ValueError("Could not find a zero-loss peak in low_loss.")
-    # Refine each maximum with a parabola through its neighbours.
-    i = np.clip(peak, 1, ll_axis.size - 2)
-    rows = np.arange(len(spectra))
-    y0, y1, y2 = spectra[rows, i - 1], spectra[rows, i], spectra[rows, i + 1]
-    denom = y0 - 2 * y1 + y2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
-    centres = energies[i] + np.clip(frac, -1, 1) * ll_axis.scale
+    centres, reasons = zero_loss_centres(spectra, energies, ll_axis.scale)
+    found = np.isfinite(centres)
+    if found.sum() * 2 < len(centres) or not found.any():
+        why = next(r for r in reasons if r)
+        where = "" if len(centres) == 1 else f" in {int((~found).sum())} of {len(centres)} spectra"
+        raise ValueError(
+            f"The low_loss holds no zero-loss peak{where} ({why}); the energy axis cannot be "
+            "aligned on it. Give the low loss recorded with this signal (dual EELS), or no "
+            "low_loss."
+        )
+    if not found.all():
+        warnings.warn(
+            f"{int((~found).sum())} of {len(centres)} low-loss spectra hold no zero-loss peak; "
+            "the alignment uses the others.",
+            UserWarning,
+            stacklevel=3,
+        )
+    centres = centres[found]
     shift = -float(np.median(centres))
     spread = float(np.ptp(centres)) if len(centres) > 1 else 0.0
     if spread > max(2.0, 4 * ll_axis.scale):
@@ -145,3 +260,69 @@ def zero_loss_shift(low_loss, signal) -> float:
             stacklevel=3,
         )
     return shift
+
+
+def unusable_spectra(spectra):
+    """Which spectra cannot be identified: (empty, negated) boolean masks.
+
+    Empty: no finite, non-zero channel. Negated: most finite channels and
+    their sum are negative *and* the intensity rises with energy loss, as
+    for an inverted spectrum (a core-loss spectrum falls with energy). A
+    spectrum with too much dark subtracted falls with energy and is kept; a
+    background-subtracted one, positive over its edges, is not negative.
+
+    Parameters
+    ----------
+    spectra : numpy.ndarray, shape (n, size)
+    """
+    spectra = np.asarray(spectra)
+    finite = np.isfinite(spectra)
+    values = np.where(finite, spectra, 0).astype(np.float64, copy=False)
+    empty = ~(finite & (values != 0)).any(axis=1)
+    negative = ((values < 0).sum(axis=1) * 2 > finite.sum(axis=1)) & (values.sum(axis=1) < 0)
+    channels = np.arange(spectra.shape[1]) - (spectra.shape[1] - 1) / 2
+    rising = (values * channels).sum(axis=1) > 0
+    return empty, ~empty & negative & rising
+
+
+def bad_value_counts(block):
+    """(non-finite values, bridged values, empty spectra, negated spectra) in one block."""
+    spectra = np.asarray(block).reshape(-1, block.shape[-1])
+    n_bad = int((~np.isfinite(spectra)).sum())
+    bridged = bridge_gaps(spectra)
+    n_bridged = n_bad - int((~np.isfinite(bridged)).sum())
+    empty, negated = unusable_spectra(bridged)
+    counts = np.array([n_bad, n_bridged, empty.sum(), negated.sum(), len(spectra)], dtype=np.int64)
+    return counts.reshape((1,) * (block.ndim - 1) + (5,))
+
+
+def warn_bad_values(counts, stacklevel=3):
+    """The warnings for non-finite values and unusable spectra, from :func:`bad_value_counts`.
+
+    ``counts`` holds (non-finite values, bridged values, empty spectra,
+    negated spectra, spectra).
+    """
+    n_bad, n_bridged, n_empty, n_negated, n = (int(c) for c in np.asarray(counts))
+    if n_bad:
+        rest = n_bad - n_bridged
+        warnings.warn(
+            f"The signal holds {n_bad} NaN or inf values: {n_bridged} in runs of at most "
+            f"{MAX_BRIDGED_GAP} channels are interpolated from their neighbours, the other {rest} "
+            "are treated as not measured.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if n_empty:
+        warnings.warn(
+            f"{n_empty} of {n} spectra are all zero (or not finite); their probabilities are set "
+            "to 0.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if n_negated:
+        warnings.warn(
+            f"{n_negated} of {n} spectra are mostly negative (inverted, or too much dark or "
+            "background subtracted); their probabilities are set to 0.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 
 import numpy as np
 
 from .._docstrings import IDENTIFY_PARAMETERS
-from ..preprocessing import model_input
+from ..preprocessing import bridge_gaps, model_input
 from ..vocabulary import ELEMENTS, observable_elements
-from ._axis import energy_axis, zero_loss_shift
+from ._axis import (
+    bad_value_counts,
+    energy_axis,
+    unusable_spectra,
+    warn_bad_values,
+    zero_loss_shift,
+)
 from ._result import MIN_AREA_FRACTION, EdgeIdentification
 
 __all__ = ["identify_edges"]
@@ -26,11 +33,40 @@ _SPECTRA_PER_BLOCK = 4096
 _MIN_CHANNELS = 16
 
 
+# The coarsest dispersion the model input is validated for (eV per channel):
+# coarser, the L3/L2 and M5/M4 pairs and neighbouring edges merge.
+MAX_DISPERSION = 10.0
+
+
 @functools.lru_cache(maxsize=4)
 def _cached_model(key):
     from ..models import load_model
 
-    return load_model(key)
+    return load_model(key[0])
+
+
+def _model_key(model):
+    """Cache key of a model name or path: the resolved file and its modification times.
+
+    A file replaced at the same path, or a relative path read after a change
+    of directory, then loads anew.
+    """
+    from pathlib import Path
+
+    from ..models._card import _weights_dir
+
+    name = "default" if model is None else str(model)
+    path = Path(name)
+    if path.suffix not in (".keras", ".json"):
+        path = _weights_dir() / f"{name}.json"
+        if not path.is_file():
+            return (name,)  # load_model says what is missing
+    path = path.resolve()
+    files = [path, path.with_suffix(".json" if path.suffix == ".keras" else ".keras")]
+    if path.suffix == ".json":
+        files += sorted(path.parent.glob("*.keras"))
+    stamps = tuple(f.stat().st_mtime_ns if f.is_file() else None for f in files)
+    return (str(path), stamps)
 
 
 def _resolve_model(model):
@@ -38,17 +74,16 @@ def _resolve_model(model):
 
     if isinstance(model, IdentificationModel):
         return model
-    key = "default" if model is None else str(model)
-    return _cached_model(key)
+    return _cached_model(_model_key(model))
 
 
 def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
     """Probabilities for one block of spectra, shape (*nav, n_out[, 2])."""
     nav_shape = block.shape[:-1]
-    spectra = np.asarray(block).reshape(-1, block.shape[-1])
+    spectra = bridge_gaps(np.asarray(block).reshape(-1, block.shape[-1]))
     out = np.zeros((len(spectra), 2, n_out), dtype=np.float32)
-    finite = np.isfinite(spectra)
-    usable = (finite & (spectra != 0)).any(axis=1)
+    empty, negated = unusable_spectra(spectra)
+    usable = ~(empty | negated)
     for start in range(0, len(spectra), batch_size):
         rows = slice(start, start + batch_size)
         ok = usable[rows]
@@ -168,12 +203,20 @@ def identify_edges(
     thresholds = net.card.thresholds(threshold)
     observable = observable_elements(start, end)
 
+    if axis.scale > MAX_DISPERSION:
+        warnings.warn(
+            f"The dispersion is {axis.scale:g} eV per channel, coarser than the "
+            f"{MAX_DISPERSION:g} eV per channel the model is made for: edges closer than two "
+            "channels merge (Ti L3/L2, neighbouring elements), so elements may be missed. The "
+            "probabilities are computed all the same.",
+            UserWarning,
+            stacklevel=2,
+        )
+
     data = signal.data
     lazy_input = not isinstance(data, np.ndarray)
     if lazy_output is None:
         lazy_output = lazy_input
-    if not lazy_input:
-        _warn_bad_values(data)
 
     import dask.array as da
 
@@ -193,8 +236,20 @@ def identify_edges(
     )
     if nav_ndim == 0:
         probs = probs[0]
-    if not lazy_output:
-        probs = _compute(probs, show_progressbar)
+    # The input checks, in the same pass over the data as the probabilities.
+    counts = da.map_blocks(
+        bad_value_counts,
+        darr,
+        dtype=np.int64,
+        chunks=(*((1,) * n for n in darr.numblocks[:-1]), (5,)),
+    )
+    counts = counts.reshape(-1, 5).sum(axis=0)
+    if lazy_output:
+        checks = counts
+    else:
+        n_spectra = math.prod(data.shape[:-1])
+        probs, checks = _compute((probs, counts), show_progressbar, n_spectra, "Identifying")
+        warn_bad_values(checks)
     return EdgeIdentification(
         probabilities=probs[..., 0, :],
         spread=probs[..., 1, :] if len(net.networks) > 1 else None,
@@ -205,40 +260,64 @@ def identify_edges(
         model=net,
         energy_range=(start, end),
         energy_shift=axis.offset - energy_axis(signal).offset if low_loss is not None else 0.0,
+        pending_checks=checks if lazy_output else None,
     )
 
 
 identify_edges.__doc__ %= IDENTIFY_PARAMETERS
 
 
-def _compute(array, show_progressbar):
-    from hyperspy.defaults_parser import preferences
+def _show_progressbar(show_progressbar, n_spectra):
+    """Whether to show a progress bar over ``n_spectra`` spectra.
 
+    ``None`` follows HyperSpy's preference. Never for a single spectrum: it
+    takes a fraction of a second, and a bar would only clutter the output.
+    """
+    if n_spectra <= 1:
+        return False
     if show_progressbar is None:
+        from hyperspy.defaults_parser import preferences
+
         show_progressbar = preferences.General.show_progressbar
-    if show_progressbar:
-        from dask.diagnostics import ProgressBar
-
-        with ProgressBar():
-            return array.compute()
-    return array.compute()
+    return bool(show_progressbar)
 
 
-def _warn_bad_values(data):
-    finite = np.isfinite(data)
-    if not finite.all():
-        warnings.warn(
-            f"The signal holds {int((~finite).sum())} NaN or inf values; those channels are "
-            "treated as not measured.",
-            UserWarning,
-            stacklevel=3,
-        )
-    spectra = data.reshape(-1, data.shape[-1])
-    empty = ~(finite.reshape(spectra.shape) & (spectra != 0)).any(axis=1)
-    if empty.any():
-        warnings.warn(
-            f"{int(empty.sum())} of {len(spectra)} spectra are all zero (or not finite); their "
-            "probabilities are set to 0.",
-            UserWarning,
-            stacklevel=3,
-        )
+def _compute(arrays, show_progressbar, n_spectra, desc=None):
+    """Compute a dask array (or a tuple of them, in one pass) with HyperSpy's progress bar.
+
+    Parameters
+    ----------
+    arrays : dask.array.Array or tuple of dask.array.Array
+    show_progressbar : bool or None
+        See :func:`_show_progressbar`.
+    n_spectra : int
+        How many spectra the computation covers.
+    desc : str, optional
+        The bar's label.
+
+    Returns
+    -------
+    numpy.ndarray or tuple of numpy.ndarray
+        Like ``arrays``.
+
+    Notes
+    -----
+    The bar is HyperSpy's tqdm bar (``hyperspy.external.progressbar``) fed by
+    dask's callbacks, as HyperSpy shows for ``map`` and ``compute``; the
+    loops over blocks in memory show the same bar.
+    """
+    import contextlib
+
+    import dask
+
+    several = isinstance(arrays, tuple)
+    todo = arrays if several else (arrays,)
+    bar = contextlib.nullcontext()
+    if _show_progressbar(show_progressbar, n_spectra):
+        from hyperspy.external.progressbar import progressbar
+        from tqdm.dask import TqdmCallback
+
+        bar = TqdmCallback(tqdm_class=progressbar, desc=desc)
+    with bar:
+        done = dask.compute(*todo)
+    return done if several else done[0]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+import html
 from typing import NamedTuple
 
 import numpy as np
 
 from .._tables import SummaryTable
 from ..vocabulary import _FIRST_Z, ELEMENTS, element_index, observable_edges
+from ._axis import warn_bad_values
 
 __all__ = ["EdgeIdentification", "SummaryRow", "IdentificationSummary"]
 
 _LABEL_POINTS = 8.0  # edge labels on EdgeIdentification.plot
+_LABEL_TOP = 0.97  # where they end, in axes fraction
 # Share of a map's pixels an element must be found in. Single noisy pixels
 # give false alarms on neighbouring edges (Co with Ba, V with O K) in a share
 # of the pixels: against 1 %, 5 % cuts them from 141 to 55 on 60 simulated
@@ -66,9 +69,9 @@ def _probability_signal(data, signal, title, quantity):
     from hyperspy.signals import LazySignal1D, Signal1D
 
     nav = [ax.get_axis_dictionary() for ax in signal.axes_manager._axes if ax.navigate]
+    # No units: HyperSpy labels the axis "name (units)", and "()" reads as a glitch.
     element_axis = {
         "name": "Atomic number",
-        "units": "",
         "offset": float(_FIRST_Z),
         "scale": 1.0,
         "size": len(ELEMENTS),
@@ -91,7 +94,8 @@ class EdgeIdentification:
         Probability of each element per pixel: the input's navigation axes and
         a signal axis over :data:`eels_autoid.ELEMENTS` (axis value = atomic
         number; the symbols are in ``metadata.EELS_autoid.elements``). Lazy for
-        lazy output.
+        lazy output. :meth:`plot_probabilities` draws it with the element
+        symbols.
     uncertainty : hyperspy.signals.Signal1D or None
         Standard deviation of the ensemble members' probabilities (same shape),
         or None for a single network.
@@ -119,6 +123,7 @@ class EdgeIdentification:
         energy_range,
         energy_shift=0.0,
         spread=None,
+        pending_checks=None,
     ):
         title = signal.metadata.get_item("General.title", "")
         self._signal = signal
@@ -137,6 +142,9 @@ class EdgeIdentification:
         self.model = model
         self.energy_range = tuple(energy_range)
         self.energy_shift = float(energy_shift)
+        # Lazy results: the input checks' counts, computed (and warned about)
+        # with the statistics, in the same pass over the data.
+        self._pending_checks = pending_checks
         meta = self.probabilities.metadata
         meta.set_item("EELS_autoid.thresholds", self.thresholds.tolist())
         meta.set_item("EELS_autoid.observable", self.observable)
@@ -158,10 +166,14 @@ class EdgeIdentification:
             return flat.max(axis=0), flat.mean(axis=0), above.mean(axis=0)
         import dask
 
-        return tuple(
-            np.asarray(a)
-            for a in dask.compute(flat.max(axis=0), flat.mean(axis=0), above.mean(axis=0))
-        )
+        todo = [flat.max(axis=0), flat.mean(axis=0), above.mean(axis=0)]
+        if self._pending_checks is not None:
+            todo.append(self._pending_checks)
+        done = [np.asarray(a) for a in dask.compute(*todo)]
+        if self._pending_checks is not None:
+            self._pending_checks = None
+            warn_bad_values(done.pop(), stacklevel=4)
+        return tuple(done)
 
     @property
     def elements(self) -> list:
@@ -257,6 +269,9 @@ class EdgeIdentification:
     def plot(self, **kwargs):
         """Plot the spectrum (summed over pixels) with the detected elements' edges marked.
 
+        A vertical line marks each edge of a detected element, labelled along
+        the line from the top of the axes.
+
         Parameters
         ----------
         **kwargs
@@ -264,8 +279,8 @@ class EdgeIdentification:
 
         Returns
         -------
-        hyperspy.signal.BaseSignal
-            The plotted spectrum (a new signal for spectrum images).
+        None
+            As HyperSpy's ``plot``; the figure is matplotlib's current one.
         """
         import hyperspy.api as hs
 
@@ -283,19 +298,170 @@ class EdgeIdentification:
             x = np.array([(e.onset - self.energy_shift) / ev_per_unit for e in edges])
             # HyperSpy's text markers scale the default font by sqrt(sizes).
             sizes = (_LABEL_POINTS / mpl.rcParams["font.size"]) ** 2
-            top = float(np.nanmax(spectrum.data))
             spectrum.add_marker(hs.plot.markers.VerticalLines(offsets=x, color="k", alpha=0.6))
+            # y in axes fraction keeps the labels inside the frame whatever the
+            # counts; the rotation is in radians, and the alignment applies
+            # before it: "right" ends the text at the anchor, "top" puts it
+            # beside the line rather than across it, a little apart.
+            gap = 0.004 * abs(axis.high_value - axis.low_value)
             spectrum.add_marker(
                 hs.plot.markers.Texts(
-                    offsets=np.stack([x, np.full_like(x, top)], axis=1),
+                    offsets=np.stack([x + gap, np.full_like(x, _LABEL_TOP)], axis=1),
+                    offset_transform="xaxis",
                     texts=np.array([e.label for e in edges]),
-                    color="k",
-                    rotation=90,
+                    # Text paths are filled; an outline would embolden them.
+                    facecolors="k",
+                    linewidths=0,
+                    rotation=np.pi / 2,
                     sizes=sizes,
+                    horizontalalignment="right",
                     verticalalignment="top",
                 )
             )
-        return spectrum
+
+    def plot_probabilities(self, pixel=None, ax=None):
+        """Bar chart of every element's probability, labelled with the element symbols.
+
+        ``probabilities.plot()`` shows the same values against the atomic
+        number. Here the detected elements are dark, elements with no edge in
+        the measured range are grey on a hatched column (their probability
+        says nothing), and a black tick marks each element's threshold.
+
+        Parameters
+        ----------
+        pixel : int or tuple of int, optional
+            One pixel of a spectrum image or line scan, in HyperSpy's ``inav``
+            order (x first); its bars are dark where above the threshold.
+            Without it, a spectrum image or line scan shows each element's
+            maximum over the pixels.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ValueError
+            For a ``pixel`` of a single spectrum.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+
+        if pixel is None:
+            p = self._stats[0]
+            detected = set(self.elements)
+            hit = np.array([el in detected for el in ELEMENTS])
+            hit_label = "detected"
+            what = f"maximum over {self.n_pixels} pixels" if self._nav_shape else "probability"
+        else:
+            if not self._nav_shape:
+                raise ValueError("A single spectrum has no pixels: leave pixel out.")
+            pixel = tuple(int(i) for i in np.atleast_1d(pixel))
+            p = np.asarray(self.probabilities.inav[pixel].data, dtype=float)
+            hit = p > self.thresholds
+            hit_label = "above threshold"
+            what = f"probability at pixel {', '.join(map(str, pixel))}"
+        observable = np.array([el in self.observable for el in ELEMENTS])
+        if ax is None:
+            _, ax = plt.subplots(figsize=(12, 3.6), layout="constrained")
+        z = np.arange(len(ELEMENTS))
+        # Not observable: a hatched column behind a grey bar, so the gaps in
+        # what the window can show read even where every probability is ~0.
+        hidden = dict(facecolor="none", edgecolor="0.82", hatch="//", linewidth=0)
+        ax.bar(z[~observable], 1.02, width=1.0, zorder=0, **hidden)
+        colour = np.where(hit, "#253494", "#9ecae1")
+        ax.bar(z[observable], p[observable], width=0.8, color=colour[observable])
+        ax.bar(z[~observable], p[~observable], width=0.8, color="0.6")
+        ax.hlines(self.thresholds, z - 0.4, z + 0.4, color="k", linewidth=1)
+        ax.set_xticks(z, ELEMENTS, fontsize=7, rotation=90)
+        for label, seen in zip(ax.get_xticklabels(), observable, strict=True):
+            label.set_color("black" if seen else "0.55")
+        ax.set_xlim(-0.8, len(ELEMENTS) - 0.2)
+        ax.set_ylim(0, 1.02)
+        ax.set_ylabel(what[0].upper() + what[1:])
+        title = self._signal.metadata.get_item("General.title", "")
+        # The legend takes the line above the axes; the title goes above it.
+        ax.set_title(f"Edge probabilities{f' ({title})' if title else ''}", loc="left", pad=22)
+        handles = [
+            Patch(color="#253494", label=hit_label),
+            Patch(color="#9ecae1", label=f"not {hit_label}"),
+            Patch(**hidden, label="no edge in range"),
+            plt.Line2D([], [], color="k", linewidth=1, label="threshold"),
+        ]
+        ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1, 1), ncols=4, frameon=False)
+        return ax.figure
+
+    def plot_periodic_table(self, value=None, ax=None):
+        """A periodic table coloured by each element's result, with the detected ones framed.
+
+        Each element of :data:`eels_autoid.ELEMENTS` is coloured by ``value``
+        and shows it as a number. A bold frame marks the detected elements;
+        hatching marks those with no edge in the measured range (not
+        observable: their value says nothing about their presence); elements
+        the model does not know are faint.
+
+        Parameters
+        ----------
+        value : {None, "max_probability", "mean_probability", "area_fraction"}
+            What the colour shows, as in :meth:`summary`. By default the
+            probability for a single spectrum, and for a spectrum image or
+            line scan the area fraction (the share of pixels above the
+            threshold, which detection reads).
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Each element's cell is a ``matplotlib.patches.Rectangle`` whose
+            ``gid`` is the element symbol.
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``value``.
+        """
+        from .._periodic_table import draw_periodic_table
+
+        choices = ("max_probability", "mean_probability", "area_fraction")
+        if value is None:
+            value = "area_fraction" if self._nav_shape else "max_probability"
+        if value not in choices:
+            raise ValueError(f"value must be None or one of {choices}, not {value!r}.")
+        column = dict(zip(choices, self._stats, strict=True))[value]
+        detected = set(self.elements)
+        states = {el: "not observable" for el in ELEMENTS}
+        states.update({el: "not detected" for el in self.observable})
+        states.update({el: "detected" for el in detected})
+        if not self._nav_shape:
+            label = "Above threshold (1) or not (0)" if value == "area_fraction" else "Probability"
+            rule = "above threshold"
+        else:
+            label = {
+                "max_probability": "Maximum probability over the pixels",
+                "mean_probability": "Mean probability over the pixels",
+                "area_fraction": "Share of pixels above the threshold",
+            }[value]
+            rule = f"above threshold in ≥ {self.min_area_fraction:.0%} of the pixels"
+        title = self._signal.metadata.get_item("General.title", "")
+        shape = "x".join(map(str, self._nav_shape))
+        shape = f"{shape} pixels" if shape else "one spectrum"
+        return draw_periodic_table(
+            dict(zip(ELEMENTS, map(float, column), strict=True)),
+            states,
+            label=label,
+            title=(
+                f"{label}{f' — {title}' if title else ''} ({shape})\n"
+                f"detected ({rule}): {', '.join(self.elements) or 'none'}; edges read in "
+                f"{self.energy_range[0]:.0f}..{self.energy_range[1]:.0f} eV"
+            ),
+            ax=ax,
+        )
+
+    def _repr_html_(self):
+        return f"<p>{html.escape(repr(self))}</p>" + self.summary()._repr_html_()
 
     def __repr__(self):
         shape = "x".join(map(str, self._nav_shape)) or "1"

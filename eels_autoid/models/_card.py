@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._tensorflow import import_keras
 from ..energy_grid import DEFAULT_GRID, EnergyGrid
 from ..preprocessing import N_CHANNELS, PREPROCESSING_VERSION
 from ..vocabulary import ELEMENTS
@@ -70,7 +71,69 @@ class ModelCard:
     info: dict = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, d: dict) -> ModelCard:
+    def from_dict(cls, d: dict, source=None) -> ModelCard:
+        """A card from its JSON dict, each field checked.
+
+        Raises
+        ------
+        ValueError
+            Naming the field and the type or range expected, for a card that
+            is not a JSON object or a field of the wrong type or value.
+        """
+        where = f"Model card {source}" if source else "Model card"
+        if not isinstance(d, dict):
+            raise ValueError(
+                f"{where} must be a JSON object with fields such as 'members' and 'grid', "
+                f"got {type(d).__name__}."
+            )
+
+        def bad(name, expected):
+            value = d[name]
+            return ValueError(
+                f"{where}: field {name!r} must be {expected}, got {type(value).__name__} {value!r}."
+            )
+
+        def strings(name):
+            value = d.get(name, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise bad(name, "a list of strings")
+            return value
+
+        def probability(name, value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise bad(name, "a number between 0 and 1")
+            if not 0 < value < 1:  # NaN fails too
+                raise ValueError(
+                    f"{where}: field {name!r} must lie strictly between 0 and 1, got {value}."
+                )
+            return float(value)
+
+        if not isinstance(d.get("name", ""), str):
+            raise bad("name", "a string")
+        grid = d.get("grid", {})
+        if not isinstance(grid, dict):
+            raise bad("grid", "an object with start, step, size and valid_from")
+        try:
+            grid = EnergyGrid.from_dict(grid) if "grid" in d else DEFAULT_GRID
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{where}: field 'grid': {err}") from None
+        threshold = probability("threshold", d.get("threshold", DEFAULT_THRESHOLD))
+        per = d.get("element_thresholds", {})
+        if not isinstance(per, dict):
+            raise bad("element_thresholds", "an object of element: threshold")
+        per = {k: probability(f"element_thresholds.{k}", v) for k, v in per.items()}
+        specialists = d.get("specialists", [])
+        if not isinstance(specialists, list) or not all(isinstance(x, dict) for x in specialists):
+            raise bad("specialists", "a list of objects")
+        for sp in specialists:
+            if not isinstance(sp.get("members", []), list):
+                raise ValueError(
+                    f"{where}: field 'members' of specialist {sp.get('name', '?')!r} must be a "
+                    f"list of file names, got {sp['members']!r}."
+                )
+        version = d.get("preprocessing_version", PREPROCESSING_VERSION)
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise bad("preprocessing_version", "an integer")
         known = {
             "name",
             "grid",
@@ -83,13 +146,13 @@ class ModelCard:
         }
         return cls(
             name=d.get("name", "unnamed"),
-            grid=EnergyGrid.from_dict(d["grid"]) if "grid" in d else DEFAULT_GRID,
-            elements=tuple(d.get("elements", ELEMENTS)),
-            threshold=float(d.get("threshold", DEFAULT_THRESHOLD)),
-            element_thresholds={k: float(v) for k, v in d.get("element_thresholds", {}).items()},
-            members=list(d.get("members", [])),
-            specialists=[dict(sp) for sp in d.get("specialists", [])],
-            preprocessing_version=int(d.get("preprocessing_version", PREPROCESSING_VERSION)),
+            grid=grid,
+            elements=tuple(strings("elements") if "elements" in d else ELEMENTS),
+            threshold=threshold,
+            element_thresholds=per,
+            members=strings("members"),
+            specialists=[dict(sp) for sp in specialists],
+            preprocessing_version=version,
             info={k: v for k, v in d.items() if k not in known},
         )
 
@@ -155,6 +218,19 @@ class IdentificationModel:
                     f"Model {source or card.name}: network input shape {shape} does not match "
                     f"its card's grid ({card.grid.size}, {N_CHANNELS})."
                 )
+            outputs = getattr(net, "outputs", None)
+            if outputs is not None and len(outputs) != 1:
+                raise ValueError(
+                    f"Model {source or card.name}: the network has {len(outputs)} outputs; an "
+                    f"identification network has one, the {len(card.elements)} element "
+                    "probabilities."
+                )
+            out_shape = tuple(net.output_shape[1:]) if hasattr(net, "output_shape") else None
+            if out_shape is not None and out_shape != (len(card.elements),):
+                raise ValueError(
+                    f"Model {source or card.name}: network output shape {out_shape} does not "
+                    f"match its card's {len(card.elements)} elements."
+                )
 
     def __getstate__(self):
         # Locks do not pickle (dask.distributed ships the model to workers).
@@ -196,6 +272,12 @@ class IdentificationModel:
             if self._inference is None:
                 self._inference = [fold_batch_norm(net) for net in self.networks]
             mean, spread = average_members(self._inference, x)
+            if not (np.isfinite(mean).all() and mean.min() >= 0 and mean.max() <= 1):
+                raise ValueError(
+                    f"Model {self.source or self.card.name} gives outputs outside 0..1 "
+                    f"({np.nanmin(mean):.3g}..{np.nanmax(mean):.3g}): they are not "
+                    "probabilities (is its last layer a sigmoid?)."
+                )
             for sp in self.specialists:
                 sp.merge(x, mean, spread)
         return (mean, spread) if member_spread else mean
@@ -216,7 +298,7 @@ def _read_card(path: Path) -> dict:
 
 
 def _load_keras(path: Path):
-    import keras
+    keras = import_keras()
 
     if not path.is_file():
         raise FileNotFoundError(f"Model file {path} does not exist.")
@@ -236,7 +318,7 @@ def load_model(name_or_path=None) -> IdentificationModel:
         ``None`` or ``"default"`` for the bundled default model; the name of
         another bundled model (see :func:`bundled_models`); the path of a
         ``.keras`` file (its card is the ``.json`` beside it, if any); or the
-        path of a card ``.json`` listing ensemble members. A loaded
+        path of a card ``.json`` listing its member networks (and specialists). A loaded
         :class:`IdentificationModel` is returned unchanged.
 
     Returns
@@ -246,9 +328,7 @@ def load_model(name_or_path=None) -> IdentificationModel:
     Raises
     ------
     FileNotFoundError
-        If the name is not a bundled model or the file is missing. Until the
-        trained ensemble ships, asking for the default model raises this with
-        a message saying so.
+        If the name is not a bundled model or a file is missing.
     ValueError
         If the file is corrupt or its card does not match the package.
     """
@@ -263,8 +343,9 @@ def load_model(name_or_path=None) -> IdentificationModel:
             available = bundled_models()
             if name_or_path == DEFAULT_MODEL and not available:
                 raise FileNotFoundError(
-                    "eels_autoid has no bundled identification model yet: the trained ensemble "
-                    "is not shipped in this version. Pass model= the path of a .keras file."
+                    "This installation of eels_autoid holds no bundled identification model "
+                    "(eels_autoid/weights is empty). Reinstall it, or pass model= the path of a "
+                    ".keras file or model card."
                 )
             raise FileNotFoundError(
                 f"No bundled model named {name_or_path!r}; available: {available or 'none'}. "
@@ -274,7 +355,7 @@ def load_model(name_or_path=None) -> IdentificationModel:
     if path.suffix == ".json":
         if not path.is_file():
             raise FileNotFoundError(f"Model card {path} does not exist.")
-        card = ModelCard.from_dict(_read_card(path))
+        card = ModelCard.from_dict(_read_card(path), source=path)
         if not card.members:
             raise ValueError(f"Model card {path} lists no member .keras files.")
         networks = [_load_keras(path.parent / m) for m in card.members]
@@ -287,7 +368,7 @@ def load_model(name_or_path=None) -> IdentificationModel:
     else:
         card_path = path.with_suffix(".json")
         card = (
-            ModelCard.from_dict(_read_card(card_path))
+            ModelCard.from_dict(_read_card(card_path), source=card_path)
             if card_path.is_file()
             else ModelCard(name=path.stem)
         )

@@ -13,10 +13,11 @@ worked on 20 light and 3d elements.
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
+from .._tensorflow import import_keras
 from ._common import INPUT_SHAPE, N_OUTPUTS, conv_bn_relu, model_inputs, select_channels
+
+keras = import_keras()
+layers = keras.layers
 
 DEFAULTS = dict(
     conv_filters=(32, 64, 128),

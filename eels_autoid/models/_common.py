@@ -9,12 +9,14 @@ graph runs on the TensorFlow and the JAX backends.
 
 from __future__ import annotations
 
-import keras
-from keras import layers, ops
-
+from .._tensorflow import import_keras
 from ..energy_grid import DEFAULT_GRID
 from ..preprocessing import N_CHANNELS
 from ..vocabulary import ELEMENTS
+
+keras = import_keras()
+layers = keras.layers
+ops = keras.ops
 
 INPUT_SHAPE = (DEFAULT_GRID.size, N_CHANNELS)
 N_OUTPUTS = len(ELEMENTS)

@@ -36,9 +36,7 @@ so a 3-member ensemble fits easily in the 20 MB the package allows.
 
 from __future__ import annotations
 
-import keras
-from keras import layers, ops
-
+from .._tensorflow import import_keras
 from ._common import (
     INPUT_SHAPE,
     N_OUTPUTS,
@@ -47,6 +45,10 @@ from ._common import (
     position_indices,
     split_channels,
 )
+
+keras = import_keras()
+layers = keras.layers
+ops = keras.ops
 
 DEFAULTS = dict(
     stem_mode="space_to_depth",

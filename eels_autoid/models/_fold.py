@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensorflow import import_keras
+
 __all__ = ["fold_batch_norm"]
 
 # Layers whose output channels are the last axis of their (last) kernel and
@@ -129,7 +131,7 @@ def fold_batch_norm(model):
         pass-through. ``model`` itself is returned when nothing can be folded
         or when it is not a functional model.
     """
-    import keras
+    keras = import_keras()
 
     # Only functional (and Sequential) models have a graph of layers to rewrite.
     if not isinstance(model, keras.Model) or not getattr(model, "inputs", None):

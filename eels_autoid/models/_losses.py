@@ -14,8 +14,10 @@ does not contain. Written with ``keras.ops`` only (any backend).
 
 from __future__ import annotations
 
-import keras
-from keras import ops
+from .._tensorflow import import_keras
+
+keras = import_keras()
+ops = keras.ops
 
 __all__ = ["macro_soft_f1_cost", "BCESoftF1", "training_metrics"]
 

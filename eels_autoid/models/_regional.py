@@ -18,11 +18,13 @@ family reads only the regions where its edges lie, at the grid's 1 eV:
 
 from __future__ import annotations
 
-import keras
-from keras import layers, ops
-
+from .._tensorflow import import_keras
 from ..energy_grid import DEFAULT_GRID
 from ._common import INPUT_SHAPE, conv_bn_relu, dense_bn_relu, model_inputs, sigmoid_output
+
+keras = import_keras()
+layers = keras.layers
+ops = keras.ops
 
 # The lanthanide specialist reads Ba and La..Lu N4,5 only: reading their
 # M4,5 white lines (0.76..1.7 keV) as well made it worse there than the full

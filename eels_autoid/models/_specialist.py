@@ -193,5 +193,10 @@ def average_members(networks, x: np.ndarray):
     """
     stack = np.stack([np.asarray(net.predict_on_batch(x), dtype=np.float32) for net in networks])
     mean = stack.mean(axis=0)
-    spread = stack.std(axis=0) if len(stack) > 1 else np.sqrt(mean * (1.0 - mean))
+    if len(stack) > 1:
+        spread = stack.std(axis=0)
+    else:
+        # Outputs outside 0..1 are refused by the caller, which names the model.
+        with np.errstate(invalid="ignore"):
+            spread = np.sqrt(mean * (1.0 - mean))
     return mean, spread

@@ -17,9 +17,7 @@ which is exactly the original's single zero-padded channel.
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
+from .._tensorflow import import_keras
 from ._common import (
     INPUT_SHAPE,
     N_OUTPUTS,
@@ -28,6 +26,9 @@ from ._common import (
     model_inputs,
     select_channels,
 )
+
+keras = import_keras()
+layers = keras.layers
 
 DEFAULTS = dict(
     filters=(16, 32, 64, 128, 256),

@@ -18,10 +18,11 @@ so the model is made of built-in layers only (see ``_common``).
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
+from .._tensorflow import import_keras
 from ._common import INPUT_SHAPE, N_OUTPUTS, model_inputs, position_indices, select_channels
+
+keras = import_keras()
+layers = keras.layers
 
 DEFAULTS = dict(
     patch_size=16,

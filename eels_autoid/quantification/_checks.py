@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..identification._axis import _is_undefined, energy_axis
+import numpy as np
+
+from ..identification._axis import _is_undefined, energy_axis, zero_loss_centres
 
 __all__ = ["DEFAULT_MICROSCOPE", "check_signal", "microscope_settings", "check_low_loss"]
 
@@ -93,7 +95,9 @@ def check_low_loss(low_loss, signal, axis):
     ------
     ValueError
         For a navigation shape other than the signal's, another dispersion,
-        or an energy axis without 0 eV.
+        an energy axis without 0 eV, or a low loss (summed over pixels) without
+        a zero-loss peak: an empty, flat or NaN low loss would give areal
+        densities of 0 or NaN.
     """
     ll_axis = check_signal(low_loss, what="low_loss")
     nav_ll = tuple(low_loss.axes_manager.navigation_shape)
@@ -113,5 +117,17 @@ def check_low_loss(low_loss, signal, axis):
         raise ValueError(
             f"The low_loss energy axis ({ll_axis.offset:g}..{ll_axis.end:g} eV) does not "
             "contain 0 eV: it must hold the zero-loss peak."
+        )
+    data = low_loss.data
+    summed = data.reshape(-1, ll_axis.size).sum(axis=0) if data.ndim > 1 else data
+    if hasattr(summed, "compute"):
+        summed = summed.compute()
+    energies = ll_axis.offset + ll_axis.scale * np.arange(ll_axis.size)
+    centre, why = zero_loss_centres(np.asarray(summed, float)[None, :], energies, ll_axis.scale)
+    if not np.isfinite(centre[0]):
+        raise ValueError(
+            f"The low_loss holds no zero-loss peak ({why[0]}); absolute quantification "
+            "divides by its intensity. Give the low loss recorded with this signal, or none "
+            "for relative quantification."
         )
     return int(round(-ll_axis.offset / ll_axis.scale))

@@ -223,7 +223,9 @@ def fit_block(spectra, lowloss=None, *, problem):
     good = np.flatnonzero(np.isfinite(yw).all(axis=1))
     if lowloss is not None:
         lowloss = np.asarray(lowloss, dtype=float).reshape(len(yw), -1)
-        good = good[np.isfinite(lowloss[good]).all(axis=1)]
+        # A pixel whose low loss holds no intensity has no absolute scale.
+        ll_good = lowloss[good]
+        good = good[np.isfinite(ll_good).all(axis=1) & (ll_good.sum(axis=1) > 0)]
     if not len(good):
         return out.reshape(*nav_shape, lay["size"])
     n_fit = int(fit.sum())

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import vocabulary
 from .._docstrings import QUANTIFY_PARAMETERS
+from ..identification._axis import unusable_spectra
 from ..identification._result import MIN_AREA_FRACTION
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, plan_edges, twin_element_edges
@@ -227,8 +228,9 @@ def _mean_spectrum(data, show_progressbar):
 
     from ..identification._identify import _compute
 
-    mean = da.nanmean(data.reshape(-1, n) if data.ndim > 1 else data[None], axis=0)
-    return np.asarray(_compute(mean, show_progressbar), dtype=float)
+    flat = data.reshape(-1, n) if data.ndim > 1 else data[None]
+    mean = da.nanmean(flat, axis=0)
+    return np.asarray(_compute(mean, show_progressbar, len(flat), "Mean spectrum"), dtype=float)
 
 
 def _channel_weights(mean):
@@ -261,13 +263,16 @@ def _best_exponent(energy, mean, weights, fitted, element_columns):
 def _fit_in_memory(data, ll_data, problem, show_progressbar):
     from hyperspy.external.progressbar import progressbar
 
+    from ..identification._identify import _show_progressbar
+
     n = data.shape[-1]
     flat = data.reshape(-1, n)
     ll_flat = None if ll_data is None else np.asarray(ll_data).reshape(len(flat), -1)
     size = output_layout(problem.n_columns, problem.n_elements)["size"]
     out = np.empty((len(flat), size))
     starts = range(0, len(flat), _SPECTRA_PER_BLOCK)
-    for start in progressbar(starts, disable=not show_progressbar, desc="Quantifying"):
+    show = _show_progressbar(show_progressbar, len(flat))
+    for start in progressbar(starts, disable=not show, desc="Quantifying"):
         rows = slice(start, start + _SPECTRA_PER_BLOCK)
         out[rows] = fit_block(
             flat[rows], None if ll_flat is None else ll_flat[rows], problem=problem
@@ -322,7 +327,8 @@ def _fit_lazy(data, ll_data, problem, show_progressbar):
     darr, llarr = _lazy_blocks(data, ll_data)
     size = output_layout(problem.n_columns, problem.n_elements)["size"]
     out = map_pixels(fit_block, darr, llarr, size, problem=problem)
-    result = np.asarray(_compute(out, show_progressbar))
+    n_spectra = math.prod(data.shape[:-1])
+    result = np.asarray(_compute(out, show_progressbar, n_spectra, "Quantifying"))
     return result if data.ndim > 1 else result[0]
 
 
@@ -501,6 +507,14 @@ def quantify(
 
     # The fit: background power laws, then one column per element.
     mean = _mean_spectrum(signal.data, show_progressbar)
+    empty, negated = unusable_spectra(mean[fitted][None, :])
+    if empty[0] or negated[0]:
+        state = "zero (or not finite)" if empty[0] else "mostly negative"
+        raise ValueError(
+            f"The signal (mean over pixels) is {state} in the fitted range {lo:g}..{hi:g} eV: "
+            "counts cannot be quantified. Is it inverted, or was too much dark or background "
+            "subtracted?"
+        )
     weights = _channel_weights(mean)
     element_columns = np.column_stack([columns[el] for el in quantified])
     if background_exponents is None:
@@ -573,7 +587,7 @@ def quantify(
     if bad:
         warnings.warn(
             f"{bad} spectra hold NaN or inf values in the fitted range (or their low loss "
-            "does): their results are NaN.",
+            "does, or holds no intensity): their results are NaN.",
             UserWarning,
             stacklevel=2,
         )

@@ -46,27 +46,41 @@ def _draw_spectrum(ax, energy, counts, elements, shift, excluded):
 
 
 def _draw_probabilities(ax, identification):
-    rows = identification.summary()[:_MAX_BARS]
+    """What decides each observable element, against the limit it must pass.
+
+    A single spectrum: its probability against the element's threshold. A
+    map: the share of pixels above the threshold against ``min_area_fraction``.
+    """
+    from ..vocabulary import element_index
+
+    rows = identification.summary()
     if not rows:
         ax.text(0.5, 0.5, "no element observable here", ha="center", transform=ax.transAxes)
         ax.set_axis_off()
         return
+    per_pixel = identification.n_pixels > 1
+    key = (lambda r: r.area_fraction) if per_pixel else (lambda r: r.max_probability)
+    rows = sorted(rows, key=lambda r: (-key(r), r.element))[:_MAX_BARS]
     names = [r.element for r in rows]
-    values = [r.max_probability for r in rows]
-    colours = ["tab:green" if r.detected else "tab:grey" for r in rows]
     x = np.arange(len(rows))
-    ax.bar(x, values, color=colours)
-    from ..vocabulary import element_index
-
-    thresholds = [identification.thresholds[element_index(n)] for n in names]
-    ax.scatter(x, thresholds, marker="_", s=200, color="k", zorder=3, label="threshold")
+    colours = ["tab:green" if r.detected else "tab:grey" for r in rows]
+    ax.bar(x, [key(r) for r in rows], color=colours, width=0.7)
+    if per_pixel:
+        limit = identification.min_area_fraction
+        ax.axhline(limit, color="k", lw=1, ls="--", label=f"{limit:.0%} of the pixels")
+        ax.set_ylabel("Share of pixels\nabove threshold", fontsize=9)
+    else:
+        limits = [identification.thresholds[element_index(n)] for n in names]
+        ax.scatter(x, limits, marker="_", s=200, color="k", zorder=3, label="threshold")
+        ax.set_ylabel("Probability", fontsize=9)
     ax.set_xticks(x, names, fontsize=8)
+    ax.set_xlim(-0.6, max(len(rows), 8) - 0.4)
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("Max probability")
     ax.set_title(
-        f"Identification (green: detected; model {identification.model.card.name!r})", fontsize=10
+        f"Identification, green: detected (model {identification.model.card.name!r})",
+        fontsize=10,
     )
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper right", frameon=False)
 
 
 def _draw_maps(fig, spec, maps, quantity):
@@ -80,40 +94,48 @@ def _draw_maps(fig, spec, maps, quantity):
         ax.set_axis_off()
         return
     first = maps[names[0]]
-    dim = first.axes_manager.signal_dimension if first.data.size > 1 else 0
+    shape = first.data.shape
+    dim = sum(n > 1 for n in shape)  # a line scan stored as a 1 x N image is a profile
     if dim == 2:
         cols = min(len(names), 4)
         rows = -(-len(names) // cols)
-        grid = spec.subgridspec(rows, cols)
+        grid = spec.subgridspec(rows, cols, wspace=0.35)
         for k, el in enumerate(names):
             ax = fig.add_subplot(grid[k // cols, k % cols])
             im = ax.imshow(maps[el].data, cmap="viridis", interpolation="nearest")
             ax.set_title(el, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
-        fig.text(0.5, 0.005, quantity, ha="center", fontsize=9)
+            bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+            bar.ax.tick_params(labelsize=7)
+            bar.set_label(quantity, fontsize=7)
     elif dim == 1:
         ax = fig.add_subplot(spec)
+        axis = max(first.axes_manager.signal_axes, key=lambda a: a.size)
         for el in names:
-            axis = maps[el].axes_manager.signal_axes[0]
-            ax.plot(axis.axis, maps[el].data, label=el)
+            ax.plot(axis.axis, np.ravel(maps[el].data), marker=".", label=el)
         ax.set_xlabel(axis_label(axis))
         ax.set_ylabel(quantity)
-        ax.legend(fontsize=8)
+        ax.set_title("Profiles along the line scan", fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
     else:
         ax = fig.add_subplot(spec)
-        ax.bar(names, [float(maps[el].data.ravel()[0]) for el in names])
+        ax.bar(names, [float(maps[el].data.ravel()[0]) for el in names], width=0.6)
+        ax.set_xlim(-0.7, max(len(names), 6) - 0.3)  # bars as wide whatever their number
         ax.set_ylabel(quantity)
+        ax.set_title("Quantification", fontsize=10)
 
 
 def report_figure(identification=None, quantification=None):
     """A one-page summary figure of an identification and its quantification.
 
     Top: the spectrum (summed over the pixels) with the detected elements'
-    edges marked; middle: each observable element's highest probability
-    against its threshold; bottom: the quantified maps (or, without a
-    quantification, the probability maps).
+    edges marked; middle: what decides each observable element (a single
+    spectrum's probability against the threshold, or a map's share of
+    pixels above the threshold against ``min_area_fraction``), and the same
+    on a periodic table with the unobservable elements hatched; bottom: the
+    quantified maps or line-scan profiles (or, without a quantification, the
+    probability maps).
 
     Parameters
     ----------
@@ -141,14 +163,21 @@ def report_figure(identification=None, quantification=None):
 
     has_bars = identification is not None
     has_maps = quantification is not None or signal.axes_manager.navigation_dimension > 0
-    ratios = [1.0] + ([0.8] if has_bars else []) + ([1.6] if has_maps else [])
-    fig = plt.figure(figsize=(8.27, 2.6 * sum(ratios) + 0.6))
-    grid = fig.add_gridspec(len(ratios), 1, height_ratios=ratios, hspace=0.45)
+    map_height = 0.8
+    if has_maps and signal.axes_manager.navigation_dimension == 2:
+        n = len(quantification.maps if quantification is not None else identification.elements)
+        map_height = 0.9 * max(1, -(-min(n, _MAX_MAPS) // 4))
+    ratios = [1.0] + ([0.7, 1.5] if has_bars else []) + ([map_height] if has_maps else [])
+    fig = plt.figure(figsize=(8.27, 2.6 * sum(ratios) + 0.9), layout="constrained")
+    grid = fig.add_gridspec(len(ratios), 1, height_ratios=ratios)
     _draw_spectrum(fig.add_subplot(grid[0]), energy, counts, elements, shift, excluded)
     row = 1
     if has_bars:
         _draw_probabilities(fig.add_subplot(grid[row]), identification)
-        row += 1
+        table = fig.add_subplot(grid[row + 1])
+        identification.plot_periodic_table(ax=table)
+        table.set_title("The same on the periodic table", fontsize=10)
+        row += 2
     if has_maps:
         if quantification is not None:
             from ._result import DENSITY_QUANTITY, FRACTION_QUANTITY

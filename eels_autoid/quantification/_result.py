@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import NamedTuple
 
@@ -481,7 +482,7 @@ class Quantification:
         return "\n".join(lines)
 
     def _repr_html_(self):
-        return f"<p>{self!r}</p>" + self.summary()._repr_html_()
+        return f"<p>{html.escape(repr(self))}</p>" + self.summary()._repr_html_()
 
     def __repr__(self):
         shape = "x".join(map(str, self._nav_shape)) or "1"

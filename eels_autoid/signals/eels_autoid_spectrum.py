@@ -55,7 +55,9 @@ class EELSAutoIDMixin:
         add_elements : bool, default True
             Write the detected elements into ``metadata.Sample.elements``
             through :meth:`add_elements`, so that :meth:`create_model` adds
-            their edges. The data are never modified.
+            their edges. They replace those of an earlier identification
+            (recorded in ``metadata.Sample.identified_elements``); elements
+            added by hand stay. The data are never modified.
 
         Returns
         -------
@@ -84,9 +86,24 @@ class EELSAutoIDMixin:
             show_progressbar=show_progressbar,
             lazy_output=lazy_output,
         )
-        if add_elements and result.elements:
-            self.add_elements(result.elements)
+        if add_elements:
+            self._set_identified_elements(result.elements)
         return result
+
+    def _set_identified_elements(self, found):
+        """``Sample.elements``: the elements set by hand and those of the last identification.
+
+        ``metadata.Sample.identified_elements`` records what identification
+        added, so that a later identification replaces it instead of piling
+        up; elements the user added stay.
+        """
+        previous = set(self.metadata.get_item("Sample.identified_elements", []))
+        by_hand = set(self.elements) - previous
+        added = sorted(set(found) - by_hand)
+        self.elements = set()
+        self.subshells = set()
+        self.add_elements(sorted(by_hand | set(found)))
+        self.metadata.set_item("Sample.identified_elements", added)
 
     identify_edges.__doc__ %= IDENTIFY_PARAMETERS.replace("\n", "\n    ")  # 4 spaces deeper
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensorflow import import_keras
 from ..energy_grid import DEFAULT_GRID
 from ..preprocessing import N_CHANNELS, normalise
 from ._core import simulate_batch
@@ -190,7 +191,7 @@ def as_pydataset(source, keras=None, workers=1, use_multiprocessing=False):
     if keras is False:
         return source
     try:
-        import keras as _keras
+        _keras = import_keras()
     except ImportError:
         if keras:
             raise

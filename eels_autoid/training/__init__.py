@@ -127,10 +127,24 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     from pathlib import Path
 
+    # Read the configuration before TensorFlow is imported: a typo in it is
+    # reported in one line at once. A resumed run keeps the one it started with.
+    config = None
+    if args.config and not (args.out and (args.resume or args.export_only)):
+        try:
+            config = load_config(args.config)
+        except FileNotFoundError as err:  # its message names the file
+            print(f"eels-autoid train: {err}", file=sys.stderr)
+            return 1
+        # TOML/JSON syntax errors are ValueErrors; a table where a value belongs
+        # (or the reverse) surfaces as TypeError, KeyError or AttributeError.
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, ImportError) as err:
+            print(f"eels-autoid train: invalid configuration {args.config}: {err}", file=sys.stderr)
+            return 1
     if args.out:
         out = Path(args.out)
-    elif args.config:
-        out = Path("runs") / load_config(args.config)["name"]
+    elif config is not None:
+        out = Path("runs") / str(config["name"])
     else:
         print("eels-autoid train: give a CONFIG or --out DIR.", file=sys.stderr)
         return 2
@@ -145,7 +159,8 @@ def main(argv=None) -> int:
         state = train(
             args.config, out, resume=args.resume, epochs=args.epochs, workers=args.workers
         )
-    except (FileNotFoundError, FileExistsError, ValueError, ImportError) as err:
+    # OSError: also a run folder that cannot be made (--out under a file, no permission).
+    except (OSError, ValueError, ImportError) as err:
         print(f"eels-autoid train: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._tensorflow import import_keras
 from ..energy_grid import DEFAULT_GRID
 from ..models._card import ModelCard
 from ..preprocessing import PREPROCESSING_VERSION
@@ -24,7 +25,7 @@ __all__ = ["export_model", "export_run"]
 
 def _inference_copy(model):
     """A copy of a (compiled) model with the same weights and nothing else."""
-    import keras
+    keras = import_keras()
 
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
@@ -32,7 +33,7 @@ def _inference_copy(model):
 
 
 def _load(member):
-    import keras
+    keras = import_keras()
 
     from ..models import _losses  # noqa: F401  (registers the training loss for compiled files)
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._tensorflow import import_keras
 from ..evaluation._metrics import best_threshold, decide, micro_scores
 from ._config import load_config, output_elements
 
@@ -212,7 +213,7 @@ def _atomic_write_json(obj, path: Path):
 
 
 def _compile(model, config):
-    import keras
+    keras = import_keras()
 
     from ..models._losses import BCESoftF1, training_metrics
 
@@ -288,7 +289,7 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, workers=No
     dict
         The final run state (``epoch``, ``best_val_f1``, ``learning_rate``...).
     """
-    import keras
+    keras = import_keras()
 
     from ..models import build_model
 
@@ -373,7 +374,7 @@ def train(config, out_dir, *, resume=False, source=None, epochs=None, workers=No
 
 def _epochs(model, config, state, out, source, pool, x_val, y_val):
     """Train epoch after epoch until done, stopped early or out of time."""
-    import keras
+    keras = import_keras()
 
     t = config["training"]
     verbose = int(t["verbose"])
@@ -473,7 +474,7 @@ def _reset_layer_seeds(model, seed):
     not stored in ``.keras`` files, so without this a resumed run would draw
     other dropout masks than an uninterrupted one.
     """
-    import keras
+    keras = import_keras()
 
     for i, layer in enumerate(model._flatten_layers(include_self=False)):
         gen = getattr(layer, "seed_generator", None)

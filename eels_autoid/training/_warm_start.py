@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._tensorflow import import_keras
+
 __all__ = ["transfer_weights"]
 
 
@@ -53,7 +55,7 @@ def transfer_weights(model, source) -> dict:
         absent from ``model`` are an error: a warm start must not silently
         drop what was learned.
     """
-    import keras
+    keras = import_keras()
 
     if isinstance(source, (str, Path)):
         from ..models import _losses  # noqa: F401  (registers the training loss)

@@ -1,4 +1,4 @@
-"""Validation of the RapidEELS-style autoencoder (issue 7) on a simulated two-phase
+"""Validation of the RapidEELS-style autoencoder on a simulated two-phase
 low-count map (eels_autoid.simulate, see denoise_synthetic.py) and on the real
 FeOx spectrum image."""
 
@@ -163,8 +163,8 @@ def _pixel_fractions(result, mask):
 
 
 @pytest.mark.xfail(
-    reason="interim default model: the one of simulator 5 gave Ni a median 0.60 on the clean "
-    "map (threshold 0.82) and 5.2 % of its denoised pixels crossed it (limit 5 %)",
+    reason="an absent element that the model puts near its threshold on the clean map (Ni, "
+    "median 0.60 against 0.82) can cross it in just over 5 % of the denoised pixels",
     strict=False,
 )
 def test_low_dose_identification_invents_no_element_per_pixel(two_phase, low_dose_identification):

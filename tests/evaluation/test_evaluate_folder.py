@@ -137,3 +137,22 @@ def test_energy_shift_is_in_ev_whatever_the_axis_units(tiny_model, tmp_path):
     kev = evaluate_folder(tmp_path, model=tiny_model, per_pixel=False, energy_shift=7.0)
     ev = evaluate_folder(REAL, model=tiny_model, files=[name], per_pixel=False, energy_shift=7.0)
     assert kev["files"][0]["energy_range"] == pytest.approx(ev["files"][0]["energy_range"])
+
+
+def test_the_halves_of_a_folder_split_it_and_stay_fixed(real_spectra_dir, tmp_path):
+    import json
+
+    from eels_autoid.evaluation import evaluate_folder, folder_half
+
+    names = list(json.loads((real_spectra_dir / "labels.json").read_text()))
+    halves = {n: folder_half(n) for n in names}
+    assert set(halves.values()) == {1, 2}
+    assert 0.3 < sum(h == 1 for h in halves.values()) / len(names) < 0.7
+    # A file's half does not depend on the rest of the folder.
+    assert all(folder_half(n) == halves[n] for n in reversed(names))
+    few = [n for n in names if n.endswith((".msa", ".dm3"))]
+    report = evaluate_folder(real_spectra_dir, files=few, half=1, per_pixel=False)
+    assert [r["file"] for r in report["files"]] == [n for n in few if halves[n] == 1]
+    assert report["half"] == 1
+    with pytest.raises(ValueError, match="half must be 1 or 2"):
+        evaluate_folder(real_spectra_dir, files=few, half=3)

@@ -41,7 +41,8 @@ def test_layout_is_what_exspy_reads():
         q = h["Fe/L23/q"][:]
         e = h["Fe/L23/free_energies"][:]
         assert d.shape[1:] == (q.size, e.size)
-        assert 1e6 < q[0] < 1e8 and 5e11 < q[-1] < 2e12  # 1/m
+        # 1/m; q[0] is the optical-limit column that makes the table reach q -> 0.
+        assert q[0] < 1.0e3 and 1e6 < q[1] < 1e8 and 5e11 < q[-1] < 2e12
         assert e[0] < 1.0 and e[-1] >= 3000.0  # eV
 
 

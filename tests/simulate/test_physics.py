@@ -136,7 +136,7 @@ def test_same_seed_same_spectra(bank):
     assert not np.array_equal(a["offset"], c["offset"])
 
 
-def test_windows_span_the_issue_ranges(bank):
+def test_windows_span_the_documented_ranges(bank):
     sim = simulate_batch(400, seed=8, bank=bank)
     d = sim["scale"]
     assert d.min() < 0.03 and d.max() > 4
@@ -392,7 +392,7 @@ def test_rb_to_ag_m45_edges_rise_late_without_a_near_edge_peak():
 
 @pytest.mark.parametrize("element", ["Th", "U"])
 def test_actinide_edges_are_added_unlabelled_with_a_delayed_4f_maximum(element):
-    # Simulator 10 puts an element outside the vocabulary into some spectra.
+    # The simulator puts an element outside the vocabulary into some spectra.
     # With it forced into every spectrum and everything else equal (same seed,
     # no noise, no detector defects), the difference of the two spectra is its
     # contribution alone: nothing below its 4f (N6,7) onset, then a delayed

@@ -7,8 +7,9 @@ the same way on the real spectra of ``../shared/real_spectra`` and on
 noiseless simulated spectra of the same element with oxygen, at the real
 spectrum's dispersion. Each real value must lie inside the central 95 % of
 the simulated ones: a simulator whose white lines are too weak or too strong
-fails (simulator version 11 failed 5 of these 8: Cr of the FeCr oxide 11.2
-against a 95 % range of 0.5..4.9, Ti of TiO2 4.8 against 0.5..2.3).
+fails (white lines of 1..10 edge jumps fail 5 of these 8: Cr of the FeCr
+oxide 11.2 against a 95 % range of 0.5..4.9, Ti of TiO2 4.8 against
+0.5..2.3).
 """
 
 from __future__ import annotations

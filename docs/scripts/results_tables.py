@@ -1,0 +1,156 @@
+"""Write the real-spectra tables that docs/results.rst includes (docs/tables/*.csv).
+
+Usage: python docs/scripts/results_tables.py [FOLDER]   (default ../shared/real_spectra)
+       python docs/scripts/results_tables.py --quantification [FOLDER]
+           (only the quantification tables, real_quantification*.csv)
+
+Each figure is given for the whole labelled folder and for its two halves
+(eels_autoid.evaluation.folder_half): half 1 is where parameters may be
+chosen, half 2 measures them on spectra they were not chosen on.
+"""
+
+import csv
+import sys
+import warnings
+from pathlib import Path
+
+from eels_autoid.evaluation import (
+    evaluate_folder,
+    evaluate_quantification,
+    format_quantification_report,
+)
+
+SHIFTS = (0.0, 2.0, -2.0, 5.0, -5.0, 10.0, -10.0, 20.0, -20.0)
+TABLES = Path(__file__).resolve().parents[1] / "tables"
+
+
+def _row(label, report):
+    m = report["micro"]
+    return [
+        label,
+        m["n_spectra"],
+        f"{m['precision']:.3f}",
+        f"{m['recall']:.3f}",
+        f"{m['f1']:.3f}",
+        f"{m['exact_match']:.3f}",
+    ]
+
+
+def main(folder):
+    header = ["data", "spectra or pixels", "precision", "recall", "F1", "exact match"]
+    accuracy, calibration = [header], [["axis shift (eV)", *header]]
+    for shift in SHIFTS:
+        for half, name in ((None, "all"), (1, "half 1"), (2, "half 2")):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = evaluate_folder(folder, half=half, energy_shift=shift, per_pixel=not shift)
+            if not shift:
+                accuracy.append(_row(f"{name}, summed spectra", r))
+                if "per_pixel" in r:
+                    p = r["per_pixel"]
+                    accuracy.append(
+                        [
+                            f"{name}, map pixels",
+                            p["n_spectra"],
+                            *(f"{p[k]:.3f}" for k in ("precision", "recall", "f1", "exact_match")),
+                        ]
+                    )
+            calibration.append([f"{shift:+g}", *_row(name, r)])
+            print(shift, name, calibration[-1][2:], flush=True)
+    TABLES.mkdir(exist_ok=True)
+    for table, rows in (("real_accuracy", accuracy), ("real_calibration", calibration)):
+        with open(TABLES / f"{table}.csv", "w", newline="") as f:
+            csv.writer(f).writerows(rows)
+
+
+def _fmt(v, percent=False):
+    if v is None or v != v:
+        return ""
+    if v == float("inf"):
+        return "inf"
+    return f"{100 * v:.0f} %" if percent else f"{v:.3f}"
+
+
+def quantification_tables(folder):
+    """Write real_quantification.csv (figures by element source, half and edge family)
+    and real_quantification_files.csv (per compound) from one benchmark run."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = evaluate_quantification(folder, elements=("labelled", "identified"))
+    print(format_quantification_report(report), flush=True)
+    summary = [
+        [
+            "elements",
+            "half",
+            "edge family",
+            "elements scored",
+            "median error",
+            "within 10 %",
+            "within 20 %",
+            "median ratio error",
+            "ratios",
+            "failed files",
+        ]
+    ]
+    for r in report["summary"]:
+        summary.append(
+            [
+                r["source"],
+                r["half"],
+                r["family"],
+                r["n"],
+                _fmt(r["median"]),
+                _fmt(r["within10"], percent=True),
+                _fmt(r["within20"], percent=True),
+                _fmt(r["ratio_median"]),
+                r["n_ratio"],
+                r["failed"],
+            ]
+        )
+    files = [
+        [
+            "file",
+            "half",
+            "scored",
+            "labelled: median error",
+            "labelled: ratio error",
+            "identified: median error",
+            "identified: ratio error",
+            "identified: extra / missed",
+            "note",
+        ]
+    ]
+    by_file = {}
+    for f in report["files"]:
+        by_file.setdefault(f["file"], {})[f["source"]] = f
+    for name, per_source in by_file.items():
+        lab, ide = per_source["labelled"], per_source["identified"]
+        files.append(
+            [
+                name,
+                lab["half"],
+                " ".join(lab["scored"]),
+                "failed" if lab["status"] == "failed" else _fmt(lab["median_error"]),
+                _fmt(lab.get("ratio_error")),
+                "failed" if ide["status"] == "failed" else _fmt(ide["median_error"]),
+                _fmt(ide.get("ratio_error")),
+                " ".join([f"+{e}" for e in ide["extra"]] + [f"-{e}" for e in ide["missed"]]),
+                "lanthanide N4,5 only: apart" if lab["apart"] else "",
+            ]
+        )
+    TABLES.mkdir(exist_ok=True)
+    for table, rows in (("real_quantification", summary), ("real_quantification_files", files)):
+        with open(TABLES / f"{table}.csv", "w", newline="") as f:
+            csv.writer(f).writerows(rows)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    only_quantification = "--quantification" in args
+    args = [a for a in args if a != "--quantification"]
+    folder = Path(args[0] if args else "../shared/real_spectra")
+    if only_quantification:
+        quantification_tables(folder)
+    else:
+        main(folder)
+        quantification_tables(folder)
