@@ -110,14 +110,17 @@ def _identify(args) -> int:
     area = {} if args.min_area_fraction is None else {"min_area_fraction": args.min_area_fraction}
     # Progress bars on stderr, the results on stdout.
     with contextlib.redirect_stdout(sys.stderr):
-        result = identify_edges(
-            s,
-            model=args.model,
-            threshold=args.threshold,
-            low_loss=ll,
-            show_progressbar=True,
-            **area,
-        )
+        try:
+            result = identify_edges(
+                s,
+                model=args.model,
+                threshold=args.threshold,
+                low_loss=ll,
+                show_progressbar=True,
+                **area,
+            )
+        except ValueError as err:  # what in the file (or its low loss) cannot be identified
+            raise _CommandError(f"{args.file}: {err}") from None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -384,7 +387,8 @@ def main(argv=None) -> int:
             return args.func(args)
         # OSError: a full disk, a permission refused while writing the results.
         except (_CommandError, ValueError, OSError, TypeError) as err:
-            print(f"eels-autoid {args.command}: error: {err}", file=sys.stderr)
+            message = " ".join(str(err).split())  # one line, whatever the message
+            print(f"eels-autoid {args.command}: error: {message}", file=sys.stderr)
             return 2
 
 

@@ -104,3 +104,30 @@ def test_evaluate_reports_an_unreadable_test_set_in_one_line(tmp_path, capsys):
     line = _one_line(capsys.readouterr().err)
     assert rc != 0
     assert str(path) in line
+
+
+@pytest.mark.parametrize("case", ["empty-msa", "flat-low-loss"])
+def test_identify_names_the_file_it_cannot_identify(case, tmp_path, capsys):
+    import hyperspy.api as hs
+    import numpy as np
+    from autoid_testing import make_spectrum
+
+    core = tmp_path / "core.hspy"
+    args = []
+    if case == "empty-msa":
+        core = tmp_path / "empty.msa"
+        core.write_bytes(b"")
+    else:
+        s = hs.signals.Signal1D(make_spectrum())
+        s.axes_manager[0].offset, s.axes_manager[0].units = 300.0, "eV"
+        s.save(core)
+        flat = hs.signals.Signal1D(np.full(400, 5.0))
+        flat.axes_manager[0].offset, flat.axes_manager[0].units = -20.0, "eV"
+        flat.save(tmp_path / "ll.hspy")
+        args = ["--low-loss", str(tmp_path / "ll.hspy")]
+    rc = main(["identify", str(core), *args, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc != 0 and "Traceback" not in err
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("eels-autoid identify: error:") and str(core) in line
+    assert "channel" in line if case == "empty-msa" else "zero-loss peak" in line
