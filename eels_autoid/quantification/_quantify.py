@@ -233,12 +233,28 @@ def _mean_spectrum(data, show_progressbar):
     return np.asarray(_compute(mean, show_progressbar, len(flat), "Mean spectrum"), dtype=float)
 
 
+# Channels over which the mean spectrum is averaged to estimate the expected
+# counts, and the lowest expected level as a share of the median.
+_WEIGHT_SMOOTHING = 15
+_WEIGHT_FLOOR = 0.05
+
+
 def _channel_weights(mean):
-    """1 / sqrt(expected counts): Poisson weights shared by every pixel."""
-    positive = mean[np.isfinite(mean) & (mean > 0)]
-    floor = 1e-3 * np.median(positive) if len(positive) else 1.0
-    level = np.where(np.isfinite(mean), np.maximum(mean, floor), floor)
-    return 1.0 / np.sqrt(level)
+    """1 / sqrt(expected counts): Poisson weights shared by every pixel.
+
+    The variance is that of the expected counts, not of the noisy observed
+    ones: a channel that fluctuates to near zero (the far tail of a noisy
+    spectrum) must not get a weight that lets it dominate the fit, as it
+    did with the data themselves as the level (N K of h-BN fitted as 0).
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    finite = np.isfinite(mean)
+    filled = np.interp(np.arange(len(mean)), np.flatnonzero(finite), mean[finite])
+    expected = uniform_filter1d(filled, min(_WEIGHT_SMOOTHING, len(mean)), mode="nearest")
+    positive = expected[expected > 0]
+    floor = _WEIGHT_FLOOR * np.median(positive) if len(positive) else 1.0
+    return 1.0 / np.sqrt(np.maximum(expected, floor))
 
 
 def _best_exponent(energy, mean, weights, fitted, element_columns):
@@ -406,7 +422,8 @@ def quantify(
     spectrum, unless ``background_exponents`` is given), the edge onsets and
     microscope settings are fixed, and each element's subshells share one
     intensity. It is solved block by block (bounded memory, dask-friendly)
-    with channel weights 1/sqrt(mean spectrum); channels from 5 eV below to
+    with channel weights 1/sqrt(expected counts: the mean spectrum averaged
+    over 15 channels); channels from 5 eV below to
     ``fine_structure_width`` above every onset are left out, since tabulated
     cross-sections have no near-edge fine structure. Isolated spikes are
     detected in the residuals and refitted without them.
