@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 __all__ = ["MANIFEST", "ResultsFolder", "out_folder_problem"]
@@ -74,6 +75,10 @@ def _remove_previous_results(root):
 class ResultsFolder:
     """The ``--out`` folder of a run, which lists what the run writes in it.
 
+    The one writer of result folders: ``eels-autoid identify`` and ``demo``
+    write through it (:meth:`file`, :meth:`folder`, :meth:`save_quantification`,
+    :meth:`save_report`), so that every file they write is recorded.
+
     Entering removes what the previous run into the folder wrote (the maps of
     elements the new file lacks must not stay beside its results) and nothing
     else. Leaving writes the manifest, after an error too, so that the next
@@ -115,3 +120,32 @@ class ResultsFolder:
 
     def record(self, path):
         self.files.append(Path(path).relative_to(self.root).as_posix())
+
+    def save_quantification(self, signal, result, *, low_loss=None):
+        """Quantify the detected elements into ``quantification/``; None if it cannot be done.
+
+        Progress and the reason for skipping go to standard error.
+        """
+        from .quantification import quantify
+
+        print("Quantifying ...", file=sys.stderr)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                q = quantify(signal, result, low_loss=low_loss, show_progressbar=True)
+        except ValueError as err:
+            print(f"quantification skipped: {err}", file=sys.stderr)
+            return None
+        for path in q.save(self.folder("quantification")):
+            self.record(path)
+        return q
+
+    def save_report(self, result, quantification=None):
+        """Write the one-page ``report.png`` of an identification (and quantification)."""
+        import matplotlib.pyplot as plt
+
+        from .quantification import report_figure
+
+        fig = report_figure(result, quantification)
+        fig.savefig(self.file("report.png"), dpi=100)
+        plt.close(fig)
+        print(f"results written to {self.root}")

@@ -151,11 +151,10 @@ def _identify(args) -> int:
                     file=sys.stderr,
                 )
                 ll_q = None
-            quantification = _quantify_and_save(s, result, out.root, low_loss=ll_q, record=out)
+            quantification = out.save_quantification(s, result, low_loss=ll_q)
             if quantification is not None:
                 print(quantification)
-        out.file("report.png")
-        _save_report(result, quantification, out.root)
+        out.save_report(result, quantification)
     return 0
 
 
@@ -216,44 +215,6 @@ def _check_out_folder(out):
     problem = out_folder_problem(out)
     if problem:
         raise _CommandError(f"--out {out}: {problem}")
-
-
-def _quantify_and_save(signal, result, out, *, low_loss=None, record=None):
-    """Quantify the detected elements into ``out/quantification``; None if it cannot be done.
-
-    Progress and the reason for skipping go to standard error. ``record``: an
-    :class:`ResultsFolder` told of the files written.
-    """
-    from .quantification import quantify
-
-    print("Quantifying ...", file=sys.stderr)
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            q = quantify(signal, result, low_loss=low_loss, show_progressbar=True)
-    except ValueError as err:
-        print(f"quantification skipped: {err}", file=sys.stderr)
-        return None
-    if record is None:
-        folder = Path(out) / "quantification"
-    else:
-        folder = record.folder("quantification")
-    written = q.save(folder)
-    if record is not None:
-        for path in written:
-            record.record(path)
-    return q
-
-
-def _save_report(result, quantification, out):
-    """Write the one-page ``report.png`` of an identification (and quantification)."""
-    import matplotlib.pyplot as plt
-
-    from .quantification import report_figure
-
-    fig = report_figure(result, quantification)
-    fig.savefig(Path(out) / "report.png", dpi=100)
-    plt.close(fig)
-    print(f"results written to {out}")
 
 
 def _demo_parser(sub):

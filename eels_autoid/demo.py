@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from pathlib import Path
 
 __all__ = ["run_demo"]
 
@@ -42,26 +41,24 @@ def run_demo(out, model=None, seed=0, shape=(24, 48)) -> int:
     matplotlib.use("Agg")
     import numpy as np
 
-    from .cli import _quantify_and_save, _save_report
+    from ._results_folder import ResultsFolder
     from .identification import identify_edges
     from .simulate import superlattice
     from .vocabulary import ELEMENTS
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    # Progress bars (dask's write to stdout) go to stderr: stdout holds the answer.
-    with contextlib.redirect_stdout(sys.stderr):
+    # Progress bars go to stderr: stdout holds the answer.
+    with contextlib.redirect_stdout(sys.stderr), ResultsFolder(out) as folder:
         print("Simulating a LaMnO3/BaTiO3/SrTiO3 superlattice spectrum image ...")
         s = superlattice(tuple(shape), seed=seed)
-        s.save(out / "superlattice.hspy", overwrite=True)
+        s.save(folder.file("superlattice.hspy"), overwrite=True)
         print("Identifying the elements ...")
         result = identify_edges(s, model=model, show_progressbar=True)
-        result.probabilities.save(out / "probabilities.hspy", overwrite=True)
-        result.summary().to_csv(out / "summary.csv")
-        q = _quantify_and_save(s, result, out) if result.elements else None
+        result.probabilities.save(folder.file("probabilities.hspy"), overwrite=True)
+        result.summary().to_csv(folder.file("summary.csv"))
+        q = folder.save_quantification(s, result) if result.elements else None
         if q is not None:
             print(q)
-        _save_report(result, q, out)
+        folder.save_report(result, q)
 
     labels = np.asarray(s.metadata.Simulation.labels).reshape(-1, len(ELEMENTS))
     truth = [el for k, el in enumerate(ELEMENTS) if labels[:, k].any()]

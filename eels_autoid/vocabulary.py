@@ -244,13 +244,14 @@ _XRAYDB_LIMIT = 3100.0
 def build_edge_table() -> dict:
     """Build the edge table from exspy's element database and xraydb."""
     import xraydb
-    from exspy._misc.elements import elements as exspy_elements
+
+    from ._exspy_private import exspy_elements
 
     table = {}
     for z in range(3, _FIRST_Z + len(ELEMENTS)):
         symbol = xraydb.atomic_symbol(z)
         onsets, sources = {}, {}
-        exspy_be = exspy_elements[symbol]["Atomic_properties"].get("Binding_energies", {})
+        exspy_be = exspy_elements()[symbol]["Atomic_properties"].get("Binding_energies", {})
         for name, info in exspy_be.items():
             onsets[name] = float(info["onset_energy (eV)"])
             sources[name] = "exspy"

@@ -240,9 +240,10 @@ def test_missing_and_corrupt_model_files(tmp_path, spectrum_image):
         identify_edges(spectrum_image, model=card)
 
 
-def test_without_a_bundled_model_the_error_says_so(spectrum_image):
-    if eels_autoid.bundled_models():
-        pytest.skip("a model is bundled")
+def test_without_a_bundled_model_the_error_says_so(spectrum_image, tmp_path, monkeypatch):
+    # An installation whose weights folder is empty (a broken or trimmed install).
+    monkeypatch.setattr("eels_autoid.models._card._weights_dir", lambda: tmp_path)
+    assert eels_autoid.bundled_models() == []
     with pytest.raises(FileNotFoundError, match="no bundled identification model"):
         identify_edges(spectrum_image)
 

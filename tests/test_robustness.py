@@ -58,7 +58,7 @@ BELOW_TARGETS = pytest.mark.xfail(
     _default_below_targets(),
     reason="a +-10 eV calibration error changes the detected elements (the network reads "
     "absolute energies), and ThO2 gets F (F K at 685 eV beside Th N5 at 675 eV)",
-    strict=False,
+    strict=True,
 )
 
 

@@ -11,8 +11,9 @@ S K, Cl K or Ru L2,3 that ``EELSCLEdge`` cannot build, and offline.
 from __future__ import annotations
 
 import numpy as np
-from exspy._misc.eels.gosh_gos import GoshGOS
 from exspy.components import EELSCLEdge
+
+from .._exspy_private import GoshGOS, record_init_argument
 
 __all__ = ["AutoIDEELSCLEdge", "VocabularyGoshGOS"]
 
@@ -121,4 +122,4 @@ class AutoIDEELSCLEdge(EELSCLEdge):
         with self.onset_energy.events.value_changed.suppress():
             self.onset_energy.value = gos.onset_energy
         self._calculate_knots()  # the fine-structure spline starts at the new onset
-        self._whitelist["element_subshell"] = ("init", gos.as_dictionary(True))
+        record_init_argument(self, "element_subshell", gos.as_dictionary(True))

@@ -309,6 +309,16 @@ def _load_keras(path: Path):
         raise ValueError(f"Could not load the Keras model {path}: {err}") from err
 
 
+def _load_specialists(card: ModelCard, folder: Path) -> list:
+    """The specialists a card lists, their networks read from ``folder``."""
+    return [
+        Specialist.from_entry(
+            entry, [_load_keras(folder / m) for m in entry.get("members", [])], card.grid
+        )
+        for entry in card.specialists
+    ]
+
+
 def load_model(name_or_path=None) -> IdentificationModel:
     """Load a bundled model by name, or a ``.keras`` file or model card by path.
 
@@ -317,7 +327,9 @@ def load_model(name_or_path=None) -> IdentificationModel:
     name_or_path : str, pathlib.Path or IdentificationModel, optional
         ``None`` or ``"default"`` for the bundled default model; the name of
         another bundled model (see :func:`bundled_models`); the path of a
-        ``.keras`` file (its card is the ``.json`` beside it, if any); or the
+        ``.keras`` file (its card is the ``.json`` beside it, if any, with
+        the card's specialists: ``weights/default.keras`` loads the same
+        model as ``"default"``); or the
         path of a card ``.json`` listing its member networks (and specialists). A loaded
         :class:`IdentificationModel` is returned unchanged.
 
@@ -359,13 +371,10 @@ def load_model(name_or_path=None) -> IdentificationModel:
         if not card.members:
             raise ValueError(f"Model card {path} lists no member .keras files.")
         networks = [_load_keras(path.parent / m) for m in card.members]
-        specialists = [
-            Specialist.from_entry(
-                entry, [_load_keras(path.parent / m) for m in entry.get("members", [])], card.grid
-            )
-            for entry in card.specialists
-        ]
+        specialists = _load_specialists(card, path.parent)
     else:
+        # The card beside a network describes it: its grid, threshold and
+        # specialists apply however the model is named.
         card_path = path.with_suffix(".json")
         card = (
             ModelCard.from_dict(_read_card(card_path), source=card_path)
@@ -374,7 +383,7 @@ def load_model(name_or_path=None) -> IdentificationModel:
         )
         networks = [_load_keras(path)]
         card.members = [path.name]
-        specialists = []
+        specialists = _load_specialists(card, path.parent)
     if tuple(card.elements) != ELEMENTS:
         raise ValueError(f"Model {path}: its output elements differ from eels_autoid.ELEMENTS.")
     if card.preprocessing_version != PREPROCESSING_VERSION:

@@ -162,11 +162,6 @@ def _pixel_fractions(result, mask):
     return {el: float(frac[i]) for i, el in enumerate(ELEMENTS) if el in result.observable}
 
 
-@pytest.mark.xfail(
-    reason="an absent element that the model puts near its threshold on the clean map (Ni, "
-    "median 0.60 against 0.82) can cross it in just over 5 % of the denoised pixels",
-    strict=False,
-)
 def test_low_dose_identification_invents_no_element_per_pixel(two_phase, low_dose_identification):
     """Per pixel, every element found on more than 5 % of the denoised map is in
     the simulation truth or found as often on the clean map."""

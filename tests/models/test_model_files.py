@@ -125,3 +125,17 @@ def test_a_model_file_replaced_at_the_same_path_is_reloaded(tmp_path, monkeypatc
     there = identify_edges(_signal(), model="m.keras").probabilities.data
     np.testing.assert_allclose(here, first, atol=1e-6)
     np.testing.assert_allclose(there, second, atol=1e-6)
+
+
+def test_a_network_loaded_by_path_keeps_its_cards_specialists(bundled_default):
+    from eels_autoid.models._card import _weights_dir
+
+    by_path = load_model(_weights_dir() / "default.keras")
+    assert len(by_path.specialists) == len(bundled_default.specialists) == 3
+    assert by_path.card.threshold == bundled_default.card.threshold
+    s = _signal()
+    np.testing.assert_allclose(
+        identify_edges(s, model=by_path).probabilities.data,
+        identify_edges(s, model=bundled_default).probabilities.data,
+        atol=1e-6,
+    )
