@@ -3,13 +3,16 @@
 Usage::
 
     python benchmarks/bench_simulate.py [--batch-size 256] [--batches 20] [--workers 1]
+                                        [--repeats 3] [--spectra-n 1000]
 
 Reports spectra per second and peak resident memory for
 ``training_batches`` (numpy path: simulation + model input, the same work a
 Keras ``PyDataset`` worker does) and for ``spectra()`` (HyperSpy signals),
 after building the cross-section bank (its one-off cost is reported apart).
 With ``--workers N`` the training batches are drawn by N processes, as
-``PyDataset(workers=N, use_multiprocessing=True)`` would.
+``PyDataset(workers=N, use_multiprocessing=True)`` would. Rates are the
+median of ``--repeats`` runs, each on batches not drawn before, as a shared
+machine's load varies from run to run; ``--spectra-n 0`` skips ``spectra()``.
 """
 
 from __future__ import annotations
@@ -42,25 +45,36 @@ def _draw(args):
     return peak_rss_mb()
 
 
-def bench_training(batch_size, batches, workers, seed=0):
+def bench_training(batch_size, batches, workers, repeats=1, seed=0):
+    """Spectra/s of ``repeats`` runs of ``batches`` batches, and peak RSS (MiB).
+
+    Returns the wall-clock rates, the rates per CPU second of this process
+    (one worker only: steadier than wall-clock time on a loaded machine) and
+    the peak RSS after a quarter and all of the last run's batches (one per
+    process with workers).
+    """
     ds = training_batches(batch_size, seed=seed, keras=False)
     ds[0]  # warm up (caches, first-touch of the bank)
-    mem = []
-    if workers <= 1:
-        t = time.perf_counter()
-        for i in range(1, batches + 1):
-            x, y = ds[i]
-            if i in (batches // 4, batches):
-                mem.append(peak_rss_mb())
-        dt = time.perf_counter() - t
-    else:
-        chunks = [list(range(1 + k, batches + 1, workers)) for k in range(workers)]
-        with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(_draw, [(batch_size, seed, [0])] * workers))  # warm up workers
-            t = time.perf_counter()
-            mem = list(pool.map(_draw, [(batch_size, seed, c) for c in chunks]))
+    mem, rates, cpu_rates = [], [], []
+    for r in range(repeats):
+        first = 1 + r * batches
+        if workers <= 1:
+            t, c = time.perf_counter(), time.process_time()
+            for i in range(first, first + batches):
+                x, y = ds[i]
+                if i - first + 1 in (batches // 4, batches):
+                    mem.append(peak_rss_mb())
             dt = time.perf_counter() - t
-    return batch_size * batches / dt, mem
+            cpu_rates.append(batch_size * batches / (time.process_time() - c))
+        else:
+            chunks = [list(range(first + k, first + batches, workers)) for k in range(workers)]
+            with ProcessPoolExecutor(workers) as pool:
+                list(pool.map(_draw, [(batch_size, seed, [0])] * workers))  # warm up workers
+                t = time.perf_counter()
+                mem = list(pool.map(_draw, [(batch_size, seed, c) for c in chunks]))
+                dt = time.perf_counter() - t
+        rates.append(batch_size * batches / dt)
+    return rates, cpu_rates, mem[-2:] if workers <= 1 else mem
 
 
 def bench_spectra(n, repeats, seed=0):
@@ -78,21 +92,29 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--batches", type=int, default=20)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--spectra-n", type=int, default=1000)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--spectra-n", type=int, default=1000, help="0 skips spectra()")
     a = p.parse_args(argv)
     warnings.filterwarnings("ignore")
 
     t = time.perf_counter()
     bank = get_bank()
     bank.build_all()
-    print(f"cross-section bank ({bank.provider.name}): ready in {time.perf_counter() - t:.1f} s, "
+    print(f"cross-section bank: ready in {time.perf_counter() - t:.1f} s, "
           f"{bank.table.nbytes / 2**20:.0f} MiB")  # fmt: skip
-    rate, mem = bench_training(a.batch_size, a.batches, a.workers)
+    rates, cpu_rates, mem = bench_training(a.batch_size, a.batches, a.workers, a.repeats)
+
+    def median_of(values):
+        return f"{np.median(values):.0f} (median of {', '.join(f'{v:.0f}' for v in values)})"
+
     print(
-        f"training_batches: {rate:.0f} spectra/s (batch {a.batch_size}, {a.batches} batches, "
-        f"{a.workers} worker(s)); peak RSS per process after 1/4 and all batches: "
-        + ", ".join(f"{m:.0f} MiB" for m in mem)
+        f"training_batches: {median_of(rates)} spectra/s"
+        + (f", {median_of(cpu_rates)} per CPU second" if cpu_rates else "")
+        + f"; batch {a.batch_size}, {a.batches} batches, {a.workers} worker(s); "
+        "peak RSS per process after 1/4 and all batches: " + ", ".join(f"{m:.0f} MiB" for m in mem)
     )
+    if a.spectra_n <= 0:
+        return
     rate = bench_spectra(a.spectra_n, 3)
     print(f"spectra(): {rate:.0f} spectra/s (n = {a.spectra_n}); peak RSS {peak_rss_mb():.0f} MiB")
 

@@ -75,8 +75,9 @@ def _remove_previous_results(root):
 class ResultsFolder:
     """The ``--out`` folder of a run, which lists what the run writes in it.
 
-    The one writer of result folders: ``eels-autoid identify`` and ``demo``
-    write through it (:meth:`file`, :meth:`folder`, :meth:`save_quantification`,
+    The one writer of result folders: ``eels-autoid identify``, ``demo``,
+    ``evaluate`` and ``release`` write through it (:meth:`file`,
+    :meth:`folder`, :meth:`subfolder`, :meth:`save_quantification`,
     :meth:`save_report`), so that every file they write is recorded.
 
     Entering removes what the previous run into the folder wrote (the maps of
@@ -118,6 +119,14 @@ class ResultsFolder:
             self.folders.append(Path(relative).as_posix())
         return path
 
+    def subfolder(self, relative):
+        """A subfolder to write through as a results folder of its own.
+
+        What is written into it is recorded in this folder's manifest, so that
+        the next run into this folder removes it too.
+        """
+        return _Subfolder(self, relative)
+
     def record(self, path):
         self.files.append(Path(path).relative_to(self.root).as_posix())
 
@@ -149,3 +158,24 @@ class ResultsFolder:
         fig.savefig(self.file("report.png"), dpi=100)
         plt.close(fig)
         print(f"results written to {self.root}")
+
+
+class _Subfolder(ResultsFolder):
+    """A folder inside a results folder, whose files the enclosing folder records."""
+
+    def __init__(self, parent, relative):
+        super().__init__(parent.folder(relative))
+        self._parent = parent
+        self._relative = Path(relative)
+
+    def __enter__(self):
+        return self  # the enclosing folder removed what was there
+
+    def __exit__(self, *exc):
+        return False  # the enclosing folder writes the manifest
+
+    def folder(self, relative):
+        return self._parent.folder(self._relative / relative)
+
+    def record(self, path):
+        self._parent.record(path)

@@ -3,7 +3,10 @@
 A trained model fixes the grid it reads (by default 0..3071 eV at 1 eV, after
 Annys et al. 2023) and the energy from which it identifies edges (75 eV: below
 lie the zero-loss peak and plasmons). Both belong to the model card; the code
-only supplies this default for models that do not say otherwise.
+only supplies this default for models that do not say otherwise. The edge
+vocabulary (:data:`eels_autoid.vocabulary.EDGE_RANGE`) spans the default
+grid's :attr:`EnergyGrid.valid_range`, and :data:`MIN_MEASURED_CHANNELS` is
+the fewest measured channels of a grid that anything is identified from.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["EnergyGrid", "DEFAULT_GRID"]
+__all__ = ["EnergyGrid", "DEFAULT_GRID", "MIN_MEASURED_CHANNELS"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,13 @@ class EnergyGrid:
 
 
 DEFAULT_GRID = EnergyGrid()
+
+MIN_MEASURED_CHANNELS = 16
+"""Fewest measured grid channels that anything is identified from.
+
+:func:`~eels_autoid.identify_edges` refuses a window that overlaps the
+model's valid range by fewer channels, a specialist takes over only where at
+least this many channels of its regions are measured (the card's
+``min_channels`` defaults to it), and the specialists' training spectra
+measure at least this many channels of their regions.
+"""

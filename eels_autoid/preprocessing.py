@@ -155,12 +155,73 @@ def normalise(density, mask):
         # One mask for the batch (the usual case): work on its columns only.
         out[:, mask] = _normalise_columns(density[:, mask])
         return out
-    # Masks that differ between spectra (NaN or inf channels): one spectrum at
-    # a time, with exactly the statistics of the shared-mask path.
+    # Masks that differ between spectra (NaN or inf channels, or the simulator's
+    # windows): exactly the statistics of the shared-mask path, row by row.
     mask = np.broadcast_to(mask, density.shape)
-    for i in range(len(density)):
-        out[i, mask[i]] = _normalise_columns(density[i, mask[i]][None, :])[0]
+    values = density[mask]
+    if not np.isfinite(values).all():
+        # The sort-based medians below rank NaN last; np.median propagates it.
+        for i in range(len(density)):
+            out[i, mask[i]] = _normalise_columns(density[i, mask[i]][None, :])[0]
+        return out
+    y, valid = _normalise_rows(values, mask)
+    out[mask] = y[valid]
     return out
+
+
+def _normalise_rows(values, mask):
+    """:func:`_normalise_columns` of each row's own measured columns, all rows at once.
+
+    ``values`` are the measured entries, ``density[mask]`` (row-major order).
+
+    Returns the values packed to the left, shape (n, max measured), and the
+    mask of the packed entries that hold values (row-major order, as ``mask``).
+    Same samples, order statistics and summation order as the per-row path,
+    so the result is bit-identical to it.
+    """
+    n = len(mask)
+    k = mask.sum(axis=1)
+    width = int(k.max()) if n else 0
+    # Each row's measured columns packed to the left, in their order (both
+    # boolean selections run in row-major order).
+    valid = np.arange(width)[None, :] < k[:, None]
+    packed = np.zeros((n, width))
+    packed[valid] = values
+    # The per-row subsampling: `step` depends on that row's column count.
+    step = np.maximum(1, k // _STAT_SAMPLES)
+    n_level = -(-k // step)  # len(cols[::step])
+    n_diff = np.maximum(-(-(k - 1) // step), 0)  # len(cols[1::step])
+    j = np.arange(max(int(n_level.max()), 1) if n else 1)[None, :]
+    at = np.minimum(j * step[:, None], max(width - 1, 0))
+    nxt = np.minimum(at + 1, max(width - 1, 0))
+    rows = np.arange(n)[:, None]
+    if width:
+        level_s = np.abs(packed[rows, at])
+        diff_s = np.abs(packed[rows, nxt] - packed[rows, at])
+    else:
+        level_s = diff_s = np.zeros((n, j.shape[1]))
+    level_s[j >= n_level[:, None]] = np.nan
+    diff_s[j >= n_diff[:, None]] = np.nan
+    enough = k >= 2
+    sigma = np.where(enough, 1.4826 * _row_median(diff_s, n_diff) / np.sqrt(2), 0.0)
+    level = np.where(enough, _row_median(level_s, n_level), 0.0)
+    y = np.arcsinh(packed / _usable(sigma, level)[:, None])
+    # Row sums one row at a time: numpy's pairwise summation depends on the
+    # length summed, and padding would change the rounding of the mean.
+    for i in np.nonzero(k)[0]:
+        y[i, : k[i]] -= np.add.reduce(y[i, : k[i]]) / k[i]
+    return y, valid
+
+
+def _row_median(samples, count):
+    """np.median of the first ``count[i]`` (finite) samples of each row; NaN pads."""
+    s = np.sort(samples, axis=1)  # NaN last
+    c = np.maximum(count, 1)
+    rows = np.arange(len(s))
+    lo = s[rows, (c - 1) // 2]
+    hi = s[rows, c // 2]
+    # As np.median: the middle sample, or the mean of the two middle ones.
+    return np.where(c % 2 == 1, lo, (lo + hi) / 2)
 
 
 def _normalise_columns(cols):

@@ -22,8 +22,11 @@ from importlib import resources
 
 import numpy as np
 
+from .energy_grid import DEFAULT_GRID
+
 __all__ = [  # noqa: F822 (EDGES is provided by the module __getattr__)
     "ELEMENTS",
+    "FIRST_ATOMIC_NUMBER",
     "EDGES",
     "Edge",
     "atomic_number",
@@ -44,7 +47,9 @@ ELEMENTS = (
     "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb",
     "Bi",
 )  # fmt: skip
-_FIRST_Z = 4
+#: Atomic number of the vocabulary's first element (Be).
+FIRST_ATOMIC_NUMBER = 4
+
 
 # The edge families that identify an element, and the subshells each gathers.
 # exspy writes some light-element L2 and L3 together as "L2,3".
@@ -64,8 +69,9 @@ DELAYED_FAMILIES = ("M4,5", "N4,5")
 # and absent from exspy's database.
 _EXTRA_FAMILIES = {("S", "K"), ("Cl", "K"), ("Ru", "L2,3"), ("Rh", "L2,3"), ("Kr", "M4,5")}
 
-# The range over which edges are tabulated as identification edges (eV).
-EDGE_RANGE = (75.0, 3071.0)
+# The range over which edges are tabulated as identification edges (eV):
+# the default grid's, so that changing the grid changes the vocabulary.
+EDGE_RANGE = DEFAULT_GRID.valid_range
 
 
 @dataclass(frozen=True, order=True)
@@ -229,7 +235,7 @@ def edge_to_background_ratio(energy, edge_counts, background_counts, onset, widt
 def element_index(element: str) -> int:
     """Position of an element in :data:`ELEMENTS` (the network's output index)."""
     z = atomic_number(element)
-    index = z - _FIRST_Z
+    index = z - FIRST_ATOMIC_NUMBER
     if not 0 <= index < len(ELEMENTS):
         raise ValueError(f"{element} (Z = {z}) is outside the vocabulary Be..Bi.")
     return index
@@ -248,7 +254,7 @@ def build_edge_table() -> dict:
     from ._exspy_private import exspy_elements
 
     table = {}
-    for z in range(3, _FIRST_Z + len(ELEMENTS)):
+    for z in range(3, FIRST_ATOMIC_NUMBER + len(ELEMENTS)):
         symbol = xraydb.atomic_symbol(z)
         onsets, sources = {}, {}
         exspy_be = exspy_elements()[symbol]["Atomic_properties"].get("Binding_energies", {})

@@ -98,3 +98,25 @@ def test_edge_to_background_ratio_definition():
     assert np.isnan(v.edge_to_background_ratio(e, edge, background, 900, 50))
     delayed = next(x for x in v.EDGES if x.label == "La M4,5")
     assert v.ratio_width(delayed) == 100 and delayed.margin == 50
+
+
+def test_edge_range_is_the_default_grid_range(monkeypatch):
+    import importlib.util
+    import sys
+
+    from eels_autoid import energy_grid
+
+    assert v.EDGE_RANGE == energy_grid.DEFAULT_GRID.valid_range
+    # The same module read beside another default grid (100..2000 eV)
+    # tabulates the edges of that grid's range.
+    other_grid = energy_grid.EnergyGrid(start=100.0, size=1901, valid_from=0.0)
+    monkeypatch.setattr(energy_grid, "DEFAULT_GRID", other_grid)
+    name = "eels_autoid._vocabulary_on_another_grid"
+    spec = importlib.util.spec_from_file_location(name, v.__file__)
+    other = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, other)
+    spec.loader.exec_module(other)
+    assert other.EDGE_RANGE == (100.0, 2000.0)
+    kept = {(e.element, e.name, e.onset) for e in other.EDGES}
+    assert kept == {(e.element, e.name, e.onset) for e in v.EDGES if 100.0 <= e.onset <= 2000.0}
+    assert len(kept) < len(v.EDGES)

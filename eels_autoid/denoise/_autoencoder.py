@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._computing import is_lazy
 from .._tensorflow import import_keras
 from ._maps import map_axes, stack_signal
 from ._targets import default_block, held_out_mask, neighbour_mean, spectrum_scale
@@ -111,207 +112,6 @@ def load_autoencoder(path):
     model = keras.saving.load_model(path, safe_mode=True)
     _network.check_autoencoder(model)
     return model
-
-
-def _show(show_progressbar):
-    if show_progressbar is None:
-        from hyperspy.defaults_parser import preferences
-
-        return bool(preferences.General.show_progressbar)
-    return bool(show_progressbar)
-
-
-def _check_signal(signal):
-    from hyperspy.signal import BaseSignal
-
-    if not isinstance(signal, BaseSignal):
-        raise TypeError(f"signal must be a HyperSpy signal, not {type(signal).__name__}")
-    if signal.axes_manager.signal_dimension != 1:
-        raise ValueError(
-            "the autoencoder denoises spectra: the signal dimension must be 1, not "
-            f"{signal.axes_manager.signal_dimension}"
-        )
-    if signal.axes_manager.navigation_dimension < 1 or signal.axes_manager.navigation_size < 2:
-        raise ValueError(
-            "self-supervised denoising needs a spectrum image or line scan (its targets are "
-            "averages over neighbouring pixels); got a single spectrum"
-        )
-
-
-def _window(signal, signal_range):
-    if signal_range is None:
-        return signal
-    try:
-        start, end = signal_range
-    except (TypeError, ValueError):
-        raise ValueError("signal_range must be (start, end)") from None
-    return signal.isig[start:end]
-
-
-def _check_block(block, nav_shape):
-    if block is None:
-        return default_block(nav_shape)
-    if np.isscalar(block):
-        block = (int(block),) * len(nav_shape)
-    block = tuple(int(b) for b in block)
-    if len(block) != len(nav_shape) or min(block) < 1:
-        raise ValueError(
-            f"block must give a positive size for each of the {len(nav_shape)} navigation "
-            f"axes (HyperSpy order), got {block}"
-        )
-    return tuple(min(b, n) for b, n in zip(block, nav_shape, strict=True))
-
-
-def _rows(array, flat_index):
-    """Spectra at the given flat navigation indices, as a float32 NumPy array."""
-    n = array.shape[-1]
-    flat = array.reshape(-1, n)
-    rows = flat[np.sort(flat_index)] if hasattr(array, "dask") else flat[flat_index]
-    if hasattr(rows, "compute"):
-        rows = rows.compute()
-    return np.asarray(rows, dtype=np.float32)
-
-
-def _normalised(data):
-    """Count-normalised spectra (NumPy or lazily with dask) and their scales."""
-    if hasattr(data, "dask"):
-        import dask.array as da
-
-        data = data.rechunk({data.ndim - 1: -1}).astype(np.float32)
-        scale = da.map_blocks(spectrum_scale, data, dtype=np.float64, chunks=(*data.chunks[:-1], 1))
-        return (data / scale).astype(np.float32), scale
-    scale = spectrum_scale(data)
-    return (np.asarray(data, dtype=np.float64) / scale).astype(np.float32), scale
-
-
-def _companion_targets(targets, signal_range, shape):
-    from hyperspy.signal import BaseSignal
-
-    if not isinstance(targets, BaseSignal):
-        raise TypeError("targets must be a HyperSpy signal (a longer-exposure companion SI)")
-    t = _window(targets, signal_range)
-    if tuple(t.data.shape) != tuple(shape):
-        raise ValueError(
-            f"targets must have the same navigation and (windowed) signal shape as the "
-            f"signal: {tuple(t.data.shape)} != {tuple(shape)}"
-        )
-    return _normalised(t.data)[0]
-
-
-def _train(full, core, data_norm, target_norm, train_idx, val_idx, *, epochs, batch_size,
-           learning_rate, show):  # fmt: skip
-    """Fit the core network on standardised spectra; returns (history, spectra seen)."""
-    keras = import_keras()
-
-    from ._network import EpochProgress, set_standardisation
-
-    x = _rows(data_norm, train_idx)
-    y = _rows(target_norm, train_idx)
-    center = x.mean(axis=0)
-    # One scalar spread (not per channel) keeps the relative weight of channels
-    # in the loss as in count-normalised spectra: edges are not inflated.
-    spread = float(np.std(x - center)) or 1.0
-    set_standardisation(full, center, spread)
-    standard = lambda a: (a - center) / spread  # noqa: E731
-    validation = None
-    if len(val_idx):
-        validation = (standard(_rows(data_norm, val_idx)), standard(_rows(target_norm, val_idx)))
-    steps = int(np.ceil(len(x) / batch_size)) * epochs
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps), alpha=0.05)
-    core.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
-    hist = core.fit(
-        standard(x),
-        standard(y),
-        batch_size=batch_size,
-        epochs=epochs,
-        shuffle=True,
-        validation_data=validation,
-        verbose=0,
-        callbacks=[EpochProgress(epochs, disable=not show)],
-    )
-    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}, len(x) * epochs
-
-
-def _apply_numpy(net, spectra, batch_size, show):
-    from hyperspy.external.progressbar import progressbar
-
-    n_pix = spectra.shape[0]
-    n_lat = net.outputs[1].shape[-1]
-    denoised = np.empty(spectra.shape, dtype=np.float32)
-    latent = np.empty((n_pix, n_lat), dtype=np.float32)
-    starts = range(0, n_pix, batch_size)
-    for start in progressbar(starts, desc="Denoising", disable=not show):
-        rows = slice(start, start + batch_size)
-        d, z = net.predict_on_batch(np.ascontiguousarray(spectra[rows], dtype=np.float32))
-        denoised[rows] = np.asarray(d)
-        latent[rows] = np.asarray(z)
-    return denoised, latent
-
-
-def _apply_block(block, *, net, batch_size, part):
-    nav = block.shape[:-1]
-    spectra = np.asarray(block, dtype=np.float32).reshape(-1, block.shape[-1])
-    den, lat = _apply_numpy(net, spectra, batch_size, show=False)
-    out = den if part == "denoised" else lat
-    return out.reshape(*nav, out.shape[-1])
-
-
-def _apply_lazy(net, data, batch_size, show):
-    """Denoised (lazy) and latent (computed now: it is small) of a dask array."""
-    import dask.array as da
-
-    nav = data.shape[:-1]
-    # Whole spectra in each block, about _LAZY_BLOCK_SPECTRA spectra per block.
-    per_row = int(np.prod(nav[1:])) if len(nav) > 1 else 1
-    rows = max(1, _LAZY_BLOCK_SPECTRA // max(1, per_row))
-    data = data.rechunk({0: rows, **{i: -1 for i in range(1, data.ndim)}})
-    n_lat = net.outputs[1].shape[-1]
-    denoised = da.map_blocks(
-        _apply_block, data, dtype=np.float32, net=net, batch_size=batch_size, part="denoised"
-    )
-    latent = da.map_blocks(
-        _apply_block,
-        data,
-        dtype=np.float32,
-        chunks=(*data.chunks[:-1], (n_lat,)),
-        net=net,
-        batch_size=batch_size,
-        part="latent",
-    )
-    if show:
-        from dask.diagnostics import ProgressBar
-
-        with ProgressBar():
-            latent = latent.compute()
-    else:
-        latent = latent.compute()
-    return denoised, latent
-
-
-def _compare_pca(window, components, denoised_norm, target_norm, scale, held):
-    """MSE against held-out targets for raw, autoencoder and PCA with k components."""
-    data = window.data.compute() if window._lazy else np.asarray(window.data)
-    s = window._deepcopy_with_new_data(np.asarray(data, dtype=np.float64))
-    poisson = bool(np.min(data) >= 0)
-    s.decomposition(
-        normalize_poissonian_noise=poisson,
-        algorithm="SVD",
-        output_dimension=max(components),
-        print_info=False,
-    )
-    t = target_norm[held]
-    sc = scale[held]
-    mse = {
-        "raw": float(np.mean((data[held] / sc - t) ** 2)),
-        "autoencoder": float(np.mean((denoised_norm[held] - t) ** 2)),
-    }
-    models = {}
-    for k in components:
-        m = s.get_decomposition_model(int(k))
-        m.metadata.General.title = f"{window.metadata.General.title} (PCA, {k} components)"
-        models[int(k)] = m
-        mse[f"pca_{int(k)}"] = float(np.mean((m.data[held] / sc - t) ** 2))
-    return mse, models
 
 
 def autoencoder(
@@ -427,22 +227,7 @@ def autoencoder(
     >>> print(result.mse_table())  # doctest: +SKIP
     >>> classes = result.classify({"A": mask_a, "B": mask_b})  # doctest: +SKIP
     """
-    _check_signal(signal)
-    window = _window(signal, signal_range)
-    data = window.data
-    lazy = hasattr(data, "dask")
-    nav_shape = window.axes_manager.navigation_shape
-    nav_np = tuple(data.shape[:-1])
-    n_channels = data.shape[-1]
-    if n_channels < 16:
-        raise ValueError(f"the energy window holds {n_channels} channels; at least 16 are needed")
-    if not lazy and not np.isfinite(data).all():
-        raise ValueError("the spectrum image contains NaN or inf; replace them before denoising")
-    latent_dimension = int(latent_dimension)
-    if latent_dimension < 1:
-        raise ValueError("latent_dimension must be at least 1")
-    block = _check_block(block, nav_shape)
-    block_np = block[::-1]
+    window, block = _checked_input(signal, signal_range, block, latent_dimension)
     show = _show(show_progressbar)
     rng = np.random.default_rng(seed)
 
@@ -453,51 +238,28 @@ def autoencoder(
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
 
-    data_norm, scale = _normalised(data)
-    usable = np.ones(nav_np, dtype=bool)
-    if targets is not None:
-        target_norm = _companion_targets(targets, signal_range, data.shape)
-    else:
-        target_norm, n_neighbours = neighbour_mean(
-            data_norm, scale, block_np, max_count_ratio=max_count_ratio
-        )
-        # Pixels without a similar neighbour have only themselves as target:
-        # training on them would teach the network the identity.
-        usable = n_neighbours > 0
-    held = held_out_mask(nav_np, block_np, held_out_fraction, rng)
-    if not held.any() and compare_pca:
-        warnings.warn(
-            "the map is too small to hold out pixels; the comparison uses all pixels",
-            UserWarning,
-            stacklevel=2,
-        )
-        held = np.ones(nav_np, dtype=bool)
+    training = _prepare_targets(
+        window,
+        block,
+        rng,
+        targets=targets,
+        signal_range=signal_range,
+        max_count_ratio=max_count_ratio,
+        held_out_fraction=held_out_fraction,
+        compare=bool(compare_pca),
+    )
 
     history, seen = {}, 0
     t0 = time.perf_counter()
     if model is None:
-        full, core = _network.build_autoencoder(n_channels, latent_dimension)
-        train_idx = np.flatnonzero((~held & usable).ravel())
-        if len(train_idx) == 0:  # tiny map, everything held out for the comparison
-            train_idx = np.flatnonzero(usable.ravel())
-        if len(train_idx) == 0:
-            raise ValueError(
-                "no pixel has a neighbour of similar counts to form a target: use a larger "
-                "block, a larger max_count_ratio, or companion targets"
-            )
-        if len(train_idx) > max_training_spectra:
-            train_idx = rng.choice(train_idx, max_training_spectra, replace=False)
-        val_idx = np.flatnonzero((held & usable).ravel())
-        if len(val_idx) > 10_000:
-            val_idx = rng.choice(val_idx, 10_000, replace=False)
+        full, core = _network.build_autoencoder(training.n_channels, int(latent_dimension))
+        train_idx, val_idx = _training_pixels(training, rng, max_training_spectra)
         if epochs is None:
-            epochs = int(np.clip(np.ceil(_DEFAULT_SPECTRA_SEEN / len(train_idx)),
-                                 _MIN_EPOCHS, _MAX_EPOCHS))  # fmt: skip
+            epochs = _default_epochs(len(train_idx))
         history, seen = _train(
             full,
             core,
-            data_norm,
-            target_norm,
+            training,
             train_idx,
             val_idx,
             epochs=int(epochs),
@@ -506,62 +268,25 @@ def autoencoder(
             show=show,
         )
     else:
-        _network.check_autoencoder(model)
-        n_model = model.get_layer("normalise").n_channels
-        if n_model != n_channels:
-            raise ValueError(
-                f"the model was trained on {n_model} channels, the (windowed) signal has "
-                f"{n_channels}"
-            )
-        full = model
+        full = _checked_model(model, training.n_channels)
     t_train = time.perf_counter() - t0
 
     net = _network.apply_model(full)
     t0 = time.perf_counter()
-    if lazy:
-        den_data, lat = _apply_lazy(net, data, int(apply_batch_size), show)
-        lat = lat.reshape(-1, latent_dimension if model is None else lat.shape[-1])
-    else:
-        den_flat, lat = _apply_numpy(
-            net, np.asarray(data, dtype=np.float32).reshape(-1, n_channels),
-            int(apply_batch_size), show,
-        )  # fmt: skip
-        den_data = den_flat.reshape(data.shape)
+    den_data, lat = _apply(net, window.data, int(apply_batch_size), show)
     t_apply = time.perf_counter() - t0
-
-    denoised = window._deepcopy_with_new_data(den_data)
-    denoised.metadata.General.title = f"{window.metadata.General.title} (denoised)".strip()
-    if denoised.metadata.has_item("Signal.Noise_properties.variance"):
-        # The variance described the raw counts, not the denoised ones.
-        del denoised.metadata.Signal.Noise_properties.variance
-    denoised.metadata.set_item(
-        "Signal.denoising",
-        {"method": "autoencoder", "block": list(block), "latent_dimension": lat.shape[-1]},
-    )
-
-    latent = stack_signal(
-        np.moveaxis(lat.reshape(*nav_np, lat.shape[-1]), -1, 0),
-        map_axes(window),
-        stack_name="latent",
-        title=f"{window.metadata.General.title} (latent maps)".strip(),
-    )
+    denoised, latent = _result_signals(window, den_data, lat, block)
 
     mse = pca_models = None
     if compare_pca:
-        components = (3, 5, 7) if compare_pca is True else tuple(int(k) for k in compare_pca)
-        target_np = target_norm.compute() if hasattr(target_norm, "compute") else target_norm
-        scale_np = scale.compute() if hasattr(scale, "compute") else scale
-        den_np = den_data.compute() if hasattr(den_data, "compute") else den_data
-        mse, pca_models = _compare_pca(
-            window, components, den_np / scale_np, target_np, scale_np, held & usable
-        )
+        mse, pca_models = _compare_pca(window, compare_pca, den_data, training)
 
     return AutoencoderResult(
         denoised=denoised,
         latent=latent,
         model=full,
         block=block,
-        held_out=held,
+        held_out=training.held,
         history=history,
         mse=mse,
         pca_models=pca_models,
@@ -569,6 +294,361 @@ def autoencoder(
             "train_s": t_train,
             "apply_s": t_apply,
             "spectra_trained": int(seen),
-            "spectra_applied": int(np.prod(nav_np)),
+            "spectra_applied": int(np.prod(window.data.shape[:-1])),
         },
     )
+
+
+# --- checks of the input
+
+
+def _show(show_progressbar):
+    if show_progressbar is None:
+        from hyperspy.defaults_parser import preferences
+
+        return bool(preferences.General.show_progressbar)
+    return bool(show_progressbar)
+
+
+def _check_signal(signal):
+    from hyperspy.signal import BaseSignal
+
+    if not isinstance(signal, BaseSignal):
+        raise TypeError(f"signal must be a HyperSpy signal, not {type(signal).__name__}")
+    if signal.axes_manager.signal_dimension != 1:
+        raise ValueError(
+            "the autoencoder denoises spectra: the signal dimension must be 1, not "
+            f"{signal.axes_manager.signal_dimension}"
+        )
+    if signal.axes_manager.navigation_dimension < 1 or signal.axes_manager.navigation_size < 2:
+        raise ValueError(
+            "self-supervised denoising needs a spectrum image or line scan (its targets are "
+            "averages over neighbouring pixels); got a single spectrum"
+        )
+
+
+def _window(signal, signal_range):
+    if signal_range is None:
+        return signal
+    try:
+        start, end = signal_range
+    except (TypeError, ValueError):
+        raise ValueError("signal_range must be (start, end)") from None
+    return signal.isig[start:end]
+
+
+def _check_block(block, nav_shape):
+    if block is None:
+        return default_block(nav_shape)
+    if np.isscalar(block):
+        block = (int(block),) * len(nav_shape)
+    block = tuple(int(b) for b in block)
+    if len(block) != len(nav_shape) or min(block) < 1:
+        raise ValueError(
+            f"block must give a positive size for each of the {len(nav_shape)} navigation "
+            f"axes (HyperSpy order), got {block}"
+        )
+    return tuple(min(b, n) for b, n in zip(block, nav_shape, strict=True))
+
+
+def _checked_input(signal, signal_range, block, latent_dimension):
+    """The windowed signal and the neighbourhood block, once both are known to be usable."""
+    _check_signal(signal)
+    window = _window(signal, signal_range)
+    data = window.data
+    n_channels = data.shape[-1]
+    if n_channels < 16:
+        raise ValueError(f"the energy window holds {n_channels} channels; at least 16 are needed")
+    if not hasattr(data, "dask") and not np.isfinite(data).all():
+        raise ValueError("the spectrum image contains NaN or inf; replace them before denoising")
+    if int(latent_dimension) < 1:
+        raise ValueError("latent_dimension must be at least 1")
+    return window, _check_block(block, window.axes_manager.navigation_shape)
+
+
+# --- targets
+
+
+@dataclass
+class _TrainingData:
+    """Count-normalised spectra, their targets and which pixels may train.
+
+    Arrays in NumPy navigation order, with the spectra last; NumPy or dask
+    like the input.
+    """
+
+    spectra: object  # count-normalised spectra
+    scale: object  # each spectrum's mean count, shape (..., 1)
+    targets: object  # count-normalised targets
+    usable: np.ndarray  # pixels with a target other than themselves
+    held: np.ndarray  # pixels kept out of training
+
+    @property
+    def n_channels(self):
+        return self.spectra.shape[-1]
+
+
+def _prepare_targets(
+    window, block, rng, *, targets, signal_range, max_count_ratio, held_out_fraction, compare
+):
+    """Normalise the spectra, form their targets and hold out tiles of pixels."""
+    data = window.data
+    nav_np = tuple(data.shape[:-1])
+    block_np = block[::-1]
+    spectra, scale = _normalised(data)
+    usable = np.ones(nav_np, dtype=bool)
+    if targets is not None:
+        target_norm = _companion_targets(targets, signal_range, data.shape)
+    else:
+        target_norm, n_neighbours = neighbour_mean(
+            spectra, scale, block_np, max_count_ratio=max_count_ratio
+        )
+        # Pixels without a similar neighbour have only themselves as target:
+        # training on them would teach the network the identity.
+        usable = n_neighbours > 0
+    held = held_out_mask(nav_np, block_np, held_out_fraction, rng)
+    if not held.any() and compare:
+        warnings.warn(
+            "the map is too small to hold out pixels; the comparison uses all pixels",
+            UserWarning,
+            stacklevel=3,
+        )
+        held = np.ones(nav_np, dtype=bool)
+    return _TrainingData(
+        spectra=spectra, scale=scale, targets=target_norm, usable=usable, held=held
+    )
+
+
+def _normalised(data):
+    """Count-normalised spectra (NumPy or lazily with dask) and their scales."""
+    if hasattr(data, "dask"):
+        import dask.array as da
+
+        data = data.rechunk({data.ndim - 1: -1}).astype(np.float32)
+        scale = da.map_blocks(spectrum_scale, data, dtype=np.float64, chunks=(*data.chunks[:-1], 1))
+        return (data / scale).astype(np.float32), scale
+    scale = spectrum_scale(data)
+    return (np.asarray(data, dtype=np.float64) / scale).astype(np.float32), scale
+
+
+def _companion_targets(targets, signal_range, shape):
+    from hyperspy.signal import BaseSignal
+
+    if not isinstance(targets, BaseSignal):
+        raise TypeError("targets must be a HyperSpy signal (a longer-exposure companion SI)")
+    t = _window(targets, signal_range)
+    if tuple(t.data.shape) != tuple(shape):
+        raise ValueError(
+            f"targets must have the same navigation and (windowed) signal shape as the "
+            f"signal: {tuple(t.data.shape)} != {tuple(shape)}"
+        )
+    return _normalised(t.data)[0]
+
+
+# --- training
+
+
+def _training_pixels(training, rng, max_training_spectra):
+    """Flat indices of the training and validation pixels."""
+    train_idx = np.flatnonzero((~training.held & training.usable).ravel())
+    if len(train_idx) == 0:  # tiny map, everything held out for the comparison
+        train_idx = np.flatnonzero(training.usable.ravel())
+    if len(train_idx) == 0:
+        raise ValueError(
+            "no pixel has a neighbour of similar counts to form a target: use a larger "
+            "block, a larger max_count_ratio, or companion targets"
+        )
+    if len(train_idx) > max_training_spectra:
+        train_idx = rng.choice(train_idx, max_training_spectra, replace=False)
+    val_idx = np.flatnonzero((training.held & training.usable).ravel())
+    if len(val_idx) > 10_000:
+        val_idx = rng.choice(val_idx, 10_000, replace=False)
+    return train_idx, val_idx
+
+
+def _default_epochs(n_train):
+    """About _DEFAULT_SPECTRA_SEEN spectra seen, within the epoch bounds."""
+    return int(np.clip(np.ceil(_DEFAULT_SPECTRA_SEEN / n_train), _MIN_EPOCHS, _MAX_EPOCHS))
+
+
+def _rows(array, flat_index):
+    """Spectra at the given flat navigation indices, as a float32 NumPy array."""
+    n = array.shape[-1]
+    flat = array.reshape(-1, n)
+    rows = flat[np.sort(flat_index)] if hasattr(array, "dask") else flat[flat_index]
+    if is_lazy(rows):
+        rows = rows.compute()
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _train(full, core, training, train_idx, val_idx, *, epochs, batch_size, learning_rate, show):
+    """Fit the core network on standardised spectra; returns (history, spectra seen)."""
+    keras = import_keras()
+
+    from ._network import EpochProgress, set_standardisation
+
+    x = _rows(training.spectra, train_idx)
+    y = _rows(training.targets, train_idx)
+    center = x.mean(axis=0)
+    # One scalar spread (not per channel) keeps the relative weight of channels
+    # in the loss as in count-normalised spectra: edges are not inflated.
+    spread = float(np.std(x - center)) or 1.0
+    set_standardisation(full, center, spread)
+    standard = lambda a: (a - center) / spread  # noqa: E731
+    validation = None
+    if len(val_idx):
+        x_val, y_val = _rows(training.spectra, val_idx), _rows(training.targets, val_idx)
+        validation = (standard(x_val), standard(y_val))
+    steps = int(np.ceil(len(x) / batch_size)) * epochs
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps), alpha=0.05)
+    core.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+    hist = core.fit(
+        standard(x),
+        standard(y),
+        batch_size=batch_size,
+        epochs=epochs,
+        shuffle=True,
+        validation_data=validation,
+        verbose=0,
+        callbacks=[EpochProgress(epochs, disable=not show)],
+    )
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}, len(x) * epochs
+
+
+def _checked_model(model, n_channels):
+    """A given trained autoencoder, checked against the (windowed) signal."""
+    from . import _network
+
+    _network.check_autoencoder(model)
+    n_model = model.get_layer("normalise").n_channels
+    if n_model != n_channels:
+        raise ValueError(
+            f"the model was trained on {n_model} channels, the (windowed) signal has {n_channels}"
+        )
+    return model
+
+
+# --- denoising
+
+
+def _apply(net, data, batch_size, show):
+    """Denoised spectra (shape of ``data``, lazy if it is) and latent codes (pixels, latent)."""
+    if hasattr(data, "dask"):
+        denoised, latent = _apply_lazy(net, data, batch_size, show)
+        return denoised, latent.reshape(-1, latent.shape[-1])
+    spectra = np.asarray(data, dtype=np.float32).reshape(-1, data.shape[-1])
+    denoised, latent = _apply_numpy(net, spectra, batch_size, show)
+    return denoised.reshape(data.shape), latent
+
+
+def _apply_numpy(net, spectra, batch_size, show):
+    from hyperspy.external.progressbar import progressbar
+
+    n_pix = spectra.shape[0]
+    n_lat = net.outputs[1].shape[-1]
+    denoised = np.empty(spectra.shape, dtype=np.float32)
+    latent = np.empty((n_pix, n_lat), dtype=np.float32)
+    starts = range(0, n_pix, batch_size)
+    for start in progressbar(starts, desc="Denoising", disable=not show):
+        rows = slice(start, start + batch_size)
+        d, z = net.predict_on_batch(np.ascontiguousarray(spectra[rows], dtype=np.float32))
+        denoised[rows] = np.asarray(d)
+        latent[rows] = np.asarray(z)
+    return denoised, latent
+
+
+def _apply_block(block, *, net, batch_size, part):
+    nav = block.shape[:-1]
+    spectra = np.asarray(block, dtype=np.float32).reshape(-1, block.shape[-1])
+    den, lat = _apply_numpy(net, spectra, batch_size, show=False)
+    out = den if part == "denoised" else lat
+    return out.reshape(*nav, out.shape[-1])
+
+
+def _apply_lazy(net, data, batch_size, show):
+    """Denoised (lazy) and latent (computed now: it is small) of a dask array."""
+    import dask.array as da
+
+    nav = data.shape[:-1]
+    # Whole spectra in each block, about _LAZY_BLOCK_SPECTRA spectra per block.
+    per_row = int(np.prod(nav[1:])) if len(nav) > 1 else 1
+    rows = max(1, _LAZY_BLOCK_SPECTRA // max(1, per_row))
+    data = data.rechunk({0: rows, **{i: -1 for i in range(1, data.ndim)}})
+    n_lat = net.outputs[1].shape[-1]
+    denoised = da.map_blocks(
+        _apply_block, data, dtype=np.float32, net=net, batch_size=batch_size, part="denoised"
+    )
+    latent = da.map_blocks(
+        _apply_block,
+        data,
+        dtype=np.float32,
+        chunks=(*data.chunks[:-1], (n_lat,)),
+        net=net,
+        batch_size=batch_size,
+        part="latent",
+    )
+    if show:
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar():
+            latent = latent.compute()
+    else:
+        latent = latent.compute()
+    return denoised, latent
+
+
+def _result_signals(window, denoised_data, latent_codes, block):
+    """The denoised spectrum image and the latent maps as HyperSpy signals."""
+    denoised = window._deepcopy_with_new_data(denoised_data)
+    denoised.metadata.General.title = f"{window.metadata.General.title} (denoised)".strip()
+    if denoised.metadata.has_item("Signal.Noise_properties.variance"):
+        # The variance described the raw counts, not the denoised ones.
+        del denoised.metadata.Signal.Noise_properties.variance
+    n_latent = latent_codes.shape[-1]
+    denoised.metadata.set_item(
+        "Signal.denoising",
+        {"method": "autoencoder", "block": list(block), "latent_dimension": n_latent},
+    )
+    nav_np = tuple(window.data.shape[:-1])
+    latent = stack_signal(
+        np.moveaxis(latent_codes.reshape(*nav_np, n_latent), -1, 0),
+        map_axes(window),
+        stack_name="latent",
+        title=f"{window.metadata.General.title} (latent maps)".strip(),
+    )
+    return denoised, latent
+
+
+# --- comparison with PCA
+
+
+def _compare_pca(window, compare_pca, denoised_data, training):
+    """MSE against held-out targets for raw, autoencoder and PCA with k components."""
+    components = (3, 5, 7) if compare_pca is True else tuple(int(k) for k in compare_pca)
+    target_norm, scale, denoised = (
+        a.compute() if is_lazy(a) else a for a in (training.targets, training.scale, denoised_data)
+    )
+    denoised_norm = denoised / scale
+    held = training.held & training.usable
+    data = window.data.compute() if window._lazy else np.asarray(window.data)
+    s = window._deepcopy_with_new_data(np.asarray(data, dtype=np.float64))
+    poisson = bool(np.min(data) >= 0)
+    s.decomposition(
+        normalize_poissonian_noise=poisson,
+        algorithm="SVD",
+        output_dimension=max(components),
+        print_info=False,
+    )
+    t = target_norm[held]
+    sc = scale[held]
+    mse = {
+        "raw": float(np.mean((data[held] / sc - t) ** 2)),
+        "autoencoder": float(np.mean((denoised_norm[held] - t) ** 2)),
+    }
+    models = {}
+    for k in components:
+        m = s.get_decomposition_model(int(k))
+        m.metadata.General.title = f"{window.metadata.General.title} (PCA, {k} components)"
+        models[int(k)] = m
+        mse[f"pca_{int(k)}"] = float(np.mean((m.data[held] / sc - t) ** 2))
+    return mse, models

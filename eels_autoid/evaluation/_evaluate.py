@@ -133,7 +133,7 @@ def _load_spectrum(path):
 
 def _shift_energy_axis(signal, shift):
     """Move the signal's energy axis by ``shift`` eV, in the axis's own units (eV, keV...)."""
-    from ..identification._axis import energy_axis
+    from .._energy_axis import energy_axis
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "no units": identify_edges says it again

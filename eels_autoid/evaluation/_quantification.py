@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import vocabulary
+from .._results_folder import ResultsFolder
 from ._evaluate import _load_spectrum, folder_half
 
 __all__ = [
@@ -131,7 +132,7 @@ def _sources(elements):
 
 def _window(signal):
     """(start, end) of the energy axis in eV, or None if it is not an energy axis."""
-    from ..identification._axis import energy_axis
+    from .._energy_axis import energy_axis
 
     try:
         with warnings.catch_warnings():
@@ -617,18 +618,28 @@ def write_quantification_report(report, out_dir) -> Path:
     """Write ``quantification_per_element.csv``, ``quantification_per_file.csv``,
     ``quantification_summary.csv`` and ``quantification_summary.txt`` in ``out_dir``.
 
+    Parameters
+    ----------
+    report : dict
+        From :func:`evaluate_quantification`.
+    out_dir : str, pathlib.Path or ResultsFolder
+        The folder (created), as a results folder: the files an earlier
+        report wrote there are replaced, and nothing else.
+
     Returns
     -------
     pathlib.Path
         The directory.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _write(out / "quantification_per_element.csv", report["elements"], PER_ELEMENT_FIELDS)
+    if not isinstance(out_dir, ResultsFolder):
+        with ResultsFolder(out_dir) as folder:
+            return write_quantification_report(report, folder)
+    out = out_dir
+    _write(out.file("quantification_per_element.csv"), report["elements"], PER_ELEMENT_FIELDS)
     records = [
         dict(f, warnings=[" ".join(w.split()) for w in f["warnings"]]) for f in report["files"]
     ]
-    _write(out / "quantification_per_file.csv", records, PER_FILE_FIELDS)
-    _write(out / "quantification_summary.csv", report["summary"], SUMMARY_FIELDS)
-    (out / "quantification_summary.txt").write_text(format_quantification_report(report) + "\n")
-    return out
+    _write(out.file("quantification_per_file.csv"), records, PER_FILE_FIELDS)
+    _write(out.file("quantification_summary.csv"), report["summary"], SUMMARY_FIELDS)
+    out.file("quantification_summary.txt").write_text(format_quantification_report(report) + "\n")
+    return out.root

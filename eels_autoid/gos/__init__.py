@@ -16,6 +16,8 @@ gosh_file
     ``s.create_model(GOS="dft", gos_file_path=gosh_file())``.
 cross_section
     Energy-differential cross-section (barn/eV) of a subshell on an energy axis.
+cross_section_settings
+    The same for many microscope settings at once (a simulator's tables).
 table_cross_section
     The same for a GOS table in memory (e.g. just computed with ``subshell_gos``).
 subshell_gos
@@ -30,13 +32,23 @@ The file is rebuilt with ``python -m eels_autoid.gos build``.
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
 from ._atom import HARTREE_EV, Atom, RadialGrid, ground_state_configuration, lda_atom
-from ._cross_section import cross_section, effective_angle, table_cross_section
+from ._cross_section import (
+    cross_section,
+    cross_section_settings,
+    effective_angle,
+    table_cross_section,
+)
+from ._files import gosh_file
 from ._oscillator import subshell_gos
-from ._tables import OCCUPANCY_RATIO, TABLE_OF, free_energy_grid, q_grid, subshell_table
+from ._tables import (
+    OCCUPANCY_RATIO,
+    TABLE_OF,
+    TABLE_QUANTUM_NUMBERS,
+    free_energy_grid,
+    q_grid,
+    subshell_table,
+)
 
 __all__ = [
     "HARTREE_EV",
@@ -46,6 +58,7 @@ __all__ = [
     "ground_state_configuration",
     "subshell_gos",
     "cross_section",
+    "cross_section_settings",
     "table_cross_section",
     "effective_angle",
     "gosh_file",
@@ -53,37 +66,10 @@ __all__ = [
     "subshell_table",
     "TABLE_OF",
     "OCCUPANCY_RATIO",
+    "TABLE_QUANTUM_NUMBERS",
     "free_energy_grid",
     "q_grid",
 ]
-
-GOSH_FILENAME = "eels_autoid_lda.gosh"
-
-
-def _default_gosh_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath("data", GOSH_FILENAME)))
-
-
-def gosh_file() -> Path:
-    """Path of the bundled GOSH file.
-
-    Returns
-    -------
-    pathlib.Path
-        Pass it to exspy as
-        ``s.create_model(GOS="dft", gos_file_path=str(gosh_file()))``.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file has not been built (``python -m eels_autoid.gos build``).
-    """
-    path = _default_gosh_path()
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: build it with `python -m eels_autoid.gos build`."
-        )
-    return path
 
 
 def available_tables(path=None) -> dict:

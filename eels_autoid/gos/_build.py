@@ -165,7 +165,7 @@ def _description():
 
 def assemble(workdir, elements=None, output=None):
     """Write the GOSH file from the checkpoints of ``elements`` (default all)."""
-    from . import _default_gosh_path
+    from ._files import _default_gosh_path
     from ._gosh import write_gosh
 
     workdir = Path(workdir)

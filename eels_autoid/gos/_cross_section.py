@@ -6,7 +6,9 @@ limits at each tabulated energy, exactly as exspy's
 requested energy axis with a cubic spline and extended beyond the table with
 exspy's power law. A finite convergence angle is handled like exspy's
 ``EELSCLEdge``: the collection angle is replaced by Egerton's effective angle
-evaluated at the edge onset.
+evaluated at the edge onset. The integration is vectorised over microscope
+settings, so that :func:`cross_section_settings` tabulates many at once with
+the very same arithmetic as :func:`cross_section`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from scipy.interpolate import make_interp_spline
 from ._gosh import read_table
 from ._tables import subshell_table
 
-__all__ = ["cross_section", "table_cross_section", "effective_angle", "q_limits"]
+__all__ = [
+    "cross_section",
+    "cross_section_settings",
+    "table_cross_section",
+    "effective_angle",
+    "q_limits",
+]
 
 _R = constants.value("Rydberg constant times hc in eV")
 _A0 = constants.value("Bohr radius")
@@ -82,17 +90,18 @@ def q_limits(energy, beam_energy, angle):
     ----------
     energy : array_like
         Energy loss (eV).
-    beam_energy : float
+    beam_energy : float or array_like
         keV.
-    angle : float
-        Collection semi-angle (rad).
+    angle : float or array_like
+        Collection semi-angle (rad). ``energy``, ``beam_energy`` and ``angle``
+        broadcast together.
     """
     E = np.asarray(energy, dtype=float)
-    gamma, T = _kinematics(beam_energy)
+    gamma, T = _kinematics(np.asarray(beam_energy, dtype=float))
     qmin2 = E**2 / (4.0 * _R * T) + E**3 / (8.0 * gamma**3 * _R * T**2)
     p02 = T / (_R * (1.0 - 2.0 * T / 511060.0))
     pp2 = p02 - E / _R * (gamma - E / 1022120.0)
-    qmax2 = qmin2 + 4.0 * np.sqrt(p02 * pp2) * math.sin(angle / 2.0) ** 2
+    qmax2 = qmin2 + 4.0 * np.sqrt(p02 * pp2) * np.sin(np.asarray(angle, dtype=float) / 2.0) ** 2
     return qmin2, qmax2
 
 
@@ -100,7 +109,9 @@ def _integrate_ln_q2(table, x_lo, x_hi):
     """Integral of each GOS row over ``x = ln (q a0)^2`` from ``x_lo`` to ``x_hi``.
 
     The GOS is taken linear in ``x`` between nodes (exact for that model),
-    constant below the first ``q`` and zero beyond the last.
+    constant below the first ``q`` and zero beyond the last. ``x_lo`` and
+    ``x_hi`` have the table's energies on their last axis; leading axes are
+    microscope settings.
     """
     x = 2.0 * np.log(table.q_au)
     cum = table.cumulative
@@ -120,15 +131,25 @@ def _integrate_ln_q2(table, x_lo, x_hi):
 
 
 def _integrate_table(table, onset, beam_energy, angle_mrad, ratio):
-    """A table's cross-section at its energies: (first E, last E, spline, A, r)."""
+    """A table's cross-section at its energies: (first E, last E, spline, A, r).
+
+    ``beam_energy`` and ``angle_mrad`` are scalars or arrays that broadcast
+    to the settings' shape ``S``; the spline then has values of shape ``S``
+    at each energy, and ``A``, ``r`` (the power law) shape ``S``.
+    """
     E = onset + table.rel_energies
-    qmin2, qmax2 = q_limits(E, beam_energy, angle_mrad * 1e-3)
+    shape = np.broadcast_shapes(np.shape(beam_energy), np.shape(angle_mrad))
+    # Settings along the leading axes, the table's energies along the last.
+    e0 = np.reshape(beam_energy, np.shape(beam_energy) + (1,)).astype(float)
+    angle = np.reshape(angle_mrad, np.shape(angle_mrad) + (1,)).astype(float) * 1e-3
+    qmin2, qmax2 = q_limits(E, e0, angle)
     gos_int = _integrate_ln_q2(table, np.log(qmin2), np.log(qmax2))
-    _, T = _kinematics(beam_energy)
+    _, T = _kinematics(e0)
     sigma = 4.0 * np.pi * _A0**2 * _R**2 / E / T * ratio * 1e28 * gos_int  # barn/eV
-    spline = make_interp_spline(E, sigma, k=3)
-    r = math.log(sigma[-1] / sigma[-2]) / math.log(E[-2] / E[-1])
-    A = sigma[-2] / E[-2] ** -r
+    sigma = np.broadcast_to(sigma, shape + E.shape)
+    spline = make_interp_spline(E, sigma, k=3, axis=-1)
+    r = np.log(sigma[..., -1] / sigma[..., -2]) / math.log(E[-2] / E[-1])
+    A = sigma[..., -2] / E[-2] ** -r
     return E[0], E[-1], spline, A, r
 
 
@@ -139,14 +160,18 @@ def _tabulated(path, element, table_name, onset, beam_energy, angle_mrad, ratio)
 
 
 def _evaluate(E, e_first, e_last, spline, A, r):
-    """The integrated table on the energies ``E`` (0 below it, power law beyond it)."""
-    out = np.zeros(E.shape)
+    """The integrated table on the energies ``E`` (0 below it, power law beyond it).
+
+    Shape ``A.shape + E.shape``: one curve per setting of :func:`_integrate_table`.
+    """
+    A, r = np.asarray(A), np.asarray(r)
+    out = np.zeros(A.shape + E.shape)
     inside = (E >= e_first) & (E < e_last)
     if inside.any():
-        out[inside] = spline(E[inside])
+        out[..., inside] = spline(E[inside])
     beyond = E >= e_last
     if beyond.any():
-        out[beyond] = A * E[beyond] ** -r
+        out[..., beyond] = A[..., None] * E[beyond] ** -r[..., None]
     return out
 
 
@@ -204,23 +229,90 @@ def cross_section(
         onset). Repeated calls with the same parameters reuse the integrated
         table: only the spline evaluation is repeated.
     """
+    path, E, parts = _parts(element, subshell, energy_axis, onset, gos_file)
+    out = np.zeros(E.shape)
+    for e_on, table_name, ratio in parts:
+        angle = effective_angle(beam_energy, e_on, convergence_angle, collection_angle)
+        args = (e_on, float(beam_energy), float(angle), ratio)
+        out += _evaluate(E, *_tabulated(path, element, table_name, *args))
+    return out
+
+
+def cross_section_settings(
+    element,
+    subshell,
+    energy_axis,
+    beam_energies,
+    collection_angles,
+    convergence_angle=0.0,
+    onset=None,
+    gos_file=None,
+):
+    """Cross-sections of one subshell for many microscope settings at once (barn/eV).
+
+    The same integration as :func:`cross_section`, vectorised over the
+    settings: for tabulating a subshell on a grid of beam energies and
+    angles, as a simulator does.
+
+    Parameters
+    ----------
+    element, subshell, energy_axis, onset, gos_file
+        As for :func:`cross_section`.
+    beam_energies : array_like
+        Incident energies (keV).
+    collection_angles : array_like
+        Collection semi-angles (mrad).
+    convergence_angle : float or array_like
+        Convergence semi-angles (mrad). ``beam_energies``,
+        ``collection_angles`` and ``convergence_angle`` broadcast together to
+        the settings' shape ``S``.
+
+    Returns
+    -------
+    ndarray, shape ``S + energy_axis.shape``
+        ``out[k]`` is ``cross_section(element, subshell, energy_axis,
+        beam_energies[k], collection_angles[k], convergence_angle[k], ...)``
+        to rounding. Nothing is cached: callers that repeat a call keep its
+        result.
+
+    Examples
+    --------
+    Fe L3 at 100 and 200 kV, each with 10 and 30 mrad:
+
+    >>> import numpy as np
+    >>> from eels_autoid import gos
+    >>> e0, beta = np.meshgrid([100.0, 200.0], [10.0, 30.0], indexing="ij")
+    >>> energy = np.arange(700.0, 900.0, 0.5)
+    >>> gos.cross_section_settings("Fe", "L3", energy, e0, beta).shape
+    (2, 2, 400)
+    """
+    path, E, parts = _parts(element, subshell, energy_axis, onset, gos_file)
+    e0, beta, alpha = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (beam_energies, collection_angles, convergence_angle))
+    )
+    out = np.zeros(e0.shape + E.shape)
+    for e_on, table_name, ratio in parts:
+        angle = effective_angle(e0, e_on, alpha, beta)
+        table = read_table(path, element, table_name)
+        out += _evaluate(E, *_integrate_table(table, e_on, e0, angle, ratio))
+    return out
+
+
+def _parts(element, subshell, energy_axis, onset, gos_file):
+    """GOSH path, energies, and ``(onset, table, occupancy ratio)`` of each member subshell."""
     from .. import vocabulary
-    from . import gosh_file as _gosh_file
+    from ._files import gosh_file as _gosh_file
 
     path = str(_gosh_file() if gos_file is None else gos_file)
-    E = np.asarray(energy_axis, dtype=float)
     onsets = vocabulary.subshell_onsets(element)
     members = _members(element, subshell, onsets)
     if onset is not None and len(members) > 1:
         raise ValueError("onset can only be given for a single subshell")
-    out = np.zeros(E.shape)
+    parts = []
     for sub in members:
-        e_on = float(onsets[sub] if onset is None else onset)
         table_name, ratio = subshell_table(sub)
-        angle = effective_angle(beam_energy, e_on, convergence_angle, collection_angle)
-        args = (e_on, float(beam_energy), float(angle), float(ratio))
-        out += _evaluate(E, *_tabulated(path, element, table_name, *args))
-    return out
+        parts.append((float(onsets[sub] if onset is None else onset), table_name, float(ratio)))
+    return path, np.asarray(energy_axis, dtype=float), parts
 
 
 def table_cross_section(

@@ -8,16 +8,13 @@ import warnings
 
 import numpy as np
 
+from .._bad_values import bad_value_counts, unusable_spectra, warn_bad_values
+from .._computing import block_chunks, compute, is_lazy
 from .._docstrings import IDENTIFY_PARAMETERS
+from .._energy_axis import energy_axis, zero_loss_shift
+from ..energy_grid import MIN_MEASURED_CHANNELS
 from ..preprocessing import bridge_gaps, model_input
 from ..vocabulary import ELEMENTS, observable_elements
-from ._axis import (
-    bad_value_counts,
-    energy_axis,
-    unusable_spectra,
-    warn_bad_values,
-    zero_loss_shift,
-)
 from ._result import MIN_AREA_FRACTION, EdgeIdentification
 
 __all__ = ["identify_edges"]
@@ -29,8 +26,6 @@ DEFAULT_BATCH_SIZE = 128
 # Spectra per dask block: bounds memory (block + its model input) for lazy
 # spectrum images larger than memory, while keeping network calls large.
 _SPECTRA_PER_BLOCK = 4096
-# At least this many model channels must lie in the measured window.
-_MIN_CHANNELS = 16
 
 
 # The coarsest dispersion the model input is validated for (eV per channel):
@@ -46,27 +41,17 @@ def _cached_model(key):
 
 
 def _model_key(model):
-    """Cache key of a model name or path: the resolved file and its modification times.
+    """Cache key of a model name or path: its files, resolved, and their modification times.
 
     A file replaced at the same path, or a relative path read after a change
     of directory, then loads anew.
     """
-    from pathlib import Path
-
-    from ..models._card import _weights_dir
+    from ..models import model_files
 
     name = "default" if model is None else str(model)
-    path = Path(name)
-    if path.suffix not in (".keras", ".json"):
-        path = _weights_dir() / f"{name}.json"
-        if not path.is_file():
-            return (name,)  # load_model says what is missing
-    path = path.resolve()
-    files = [path, path.with_suffix(".json" if path.suffix == ".keras" else ".keras")]
-    if path.suffix == ".json":
-        files += sorted(path.parent.glob("*.keras"))
-    stamps = tuple(f.stat().st_mtime_ns if f.is_file() else None for f in files)
-    return (str(path), stamps)
+    files = model_files(name)
+    stamps = tuple((str(f), f.stat().st_mtime_ns if f.is_file() else None) for f in files)
+    return (name, stamps)
 
 
 def _resolve_model(model):
@@ -97,23 +82,13 @@ def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
     return out if member_spread else out[..., 0, :]
 
 
-def _block_chunks(nav_shape, limit=_SPECTRA_PER_BLOCK):
-    """Navigation chunks of at most ``limit`` spectra, fastest axes kept whole."""
-    chunks, remaining = [], limit
-    for n in reversed(nav_shape):
-        c = max(1, min(n, remaining))
-        chunks.append(c)
-        remaining = max(1, remaining // c)
-    return tuple(reversed(chunks))
-
-
 def _as_dask(data):
     """The data as a dask array with the whole energy axis in every block."""
     import dask.array as da
 
     if data.ndim == 1:
         data = data[None, :]
-    chunks = (*_block_chunks(data.shape[:-1]), -1)
+    chunks = (*block_chunks(data.shape[:-1], _SPECTRA_PER_BLOCK), -1)
     if isinstance(data, da.Array):
         return data.rechunk(chunks)
     return da.from_array(data, chunks=chunks)
@@ -187,11 +162,11 @@ def identify_edges(
     grid = net.grid
     lo, hi = grid.valid_range
     start, end = max(axis.offset, lo), min(axis.end, hi)
-    if end - start < _MIN_CHANNELS * grid.step:
+    if end - start < MIN_MEASURED_CHANNELS * grid.step:
         raise ValueError(
             f"The energy range {axis.offset:.1f}..{axis.end:.1f} eV lies outside the model's "
             f"range {lo:.0f}..{hi:.0f} eV (or overlaps it by less than "
-            f"{_MIN_CHANNELS * grid.step:.0f} eV): no edge can be identified."
+            f"{MIN_MEASURED_CHANNELS * grid.step:.0f} eV): no edge can be identified."
         )
     if axis.offset < lo - axis.scale or axis.end > hi + axis.scale:
         warnings.warn(
@@ -214,7 +189,7 @@ def identify_edges(
         )
 
     data = signal.data
-    lazy_input = not isinstance(data, np.ndarray)
+    lazy_input = is_lazy(data)
     if lazy_output is None:
         lazy_output = lazy_input
 
@@ -248,7 +223,7 @@ def identify_edges(
         checks = counts
     else:
         n_spectra = math.prod(data.shape[:-1])
-        probs, checks = _compute((probs, counts), show_progressbar, n_spectra, "Identifying")
+        probs, checks = compute((probs, counts), show_progressbar, n_spectra, "Identifying")
         warn_bad_values(checks)
     return EdgeIdentification(
         probabilities=probs[..., 0, :],
@@ -265,59 +240,3 @@ def identify_edges(
 
 
 identify_edges.__doc__ %= IDENTIFY_PARAMETERS
-
-
-def _show_progressbar(show_progressbar, n_spectra):
-    """Whether to show a progress bar over ``n_spectra`` spectra.
-
-    ``None`` follows HyperSpy's preference. Never for a single spectrum: it
-    takes a fraction of a second, and a bar would only clutter the output.
-    """
-    if n_spectra <= 1:
-        return False
-    if show_progressbar is None:
-        from hyperspy.defaults_parser import preferences
-
-        show_progressbar = preferences.General.show_progressbar
-    return bool(show_progressbar)
-
-
-def _compute(arrays, show_progressbar, n_spectra, desc=None):
-    """Compute a dask array (or a tuple of them, in one pass) with HyperSpy's progress bar.
-
-    Parameters
-    ----------
-    arrays : dask.array.Array or tuple of dask.array.Array
-    show_progressbar : bool or None
-        See :func:`_show_progressbar`.
-    n_spectra : int
-        How many spectra the computation covers.
-    desc : str, optional
-        The bar's label.
-
-    Returns
-    -------
-    numpy.ndarray or tuple of numpy.ndarray
-        Like ``arrays``.
-
-    Notes
-    -----
-    The bar is HyperSpy's tqdm bar (``hyperspy.external.progressbar``) fed by
-    dask's callbacks, as HyperSpy shows for ``map`` and ``compute``; the
-    loops over blocks in memory show the same bar.
-    """
-    import contextlib
-
-    import dask
-
-    several = isinstance(arrays, tuple)
-    todo = arrays if several else (arrays,)
-    bar = contextlib.nullcontext()
-    if _show_progressbar(show_progressbar, n_spectra):
-        from hyperspy.external.progressbar import progressbar
-        from tqdm.dask import TqdmCallback
-
-        bar = TqdmCallback(tqdm_class=progressbar, desc=desc)
-    with bar:
-        done = dask.compute(*todo)
-    return done if several else done[0]

@@ -8,9 +8,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._bad_values import warn_bad_values
+from .._computing import is_lazy
 from .._tables import SummaryTable
-from ..vocabulary import _FIRST_Z, ELEMENTS, element_index, observable_edges
-from ._axis import warn_bad_values
+from ..vocabulary import ELEMENTS, FIRST_ATOMIC_NUMBER, element_index, observable_edges
 
 __all__ = ["EdgeIdentification", "SummaryRow", "IdentificationSummary"]
 
@@ -72,12 +73,12 @@ def _probability_signal(data, signal, title, quantity):
     # No units: HyperSpy labels the axis "name (units)", and "()" reads as a glitch.
     element_axis = {
         "name": "Atomic number",
-        "offset": float(_FIRST_Z),
+        "offset": float(FIRST_ATOMIC_NUMBER),
         "scale": 1.0,
         "size": len(ELEMENTS),
         "navigate": False,
     }
-    cls = Signal1D if isinstance(data, np.ndarray) else LazySignal1D
+    cls = LazySignal1D if is_lazy(data) else Signal1D
     out = cls(data, axes=[*nav, element_axis])
     out.metadata.General.title = title
     out.metadata.set_item("Signal.quantity", quantity)
@@ -162,7 +163,7 @@ class EdgeIdentification:
         data = self.probabilities.data
         flat = data.reshape(-1, len(ELEMENTS))
         above = flat > self.thresholds
-        if isinstance(data, np.ndarray):
+        if not is_lazy(data):
             return flat.max(axis=0), flat.mean(axis=0), above.mean(axis=0)
         import dask
 
@@ -284,7 +285,7 @@ class EdgeIdentification:
         """
         import hyperspy.api as hs
 
-        from ._axis import energy_axis
+        from .._energy_axis import energy_axis
 
         spectrum = self._spectrum()
         spectrum.plot(**kwargs)

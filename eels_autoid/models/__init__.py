@@ -6,17 +6,27 @@ and metric helpers (``BCESoftF1``, ``macro_soft_f1_cost``,
 ``training_metrics``) are loaded on first access.
 """
 
-from ._card import DEFAULT_MODEL, IdentificationModel, ModelCard, bundled_models, load_model
+from ._card import (
+    DEFAULT_MODEL,
+    DEFAULT_THRESHOLD,
+    IdentificationModel,
+    ModelCard,
+    bundled_models,
+    load_model,
+    model_files,
+)
 from ._fold import fold_batch_norm
 from ._registry import architecture_defaults, architectures, build_model
 from ._specialist import Specialist
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DEFAULT_THRESHOLD",
     "IdentificationModel",
     "ModelCard",
     "bundled_models",
     "load_model",
+    "model_files",
     "Specialist",
     "architectures",
     "architecture_defaults",

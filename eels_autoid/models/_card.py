@@ -10,6 +10,7 @@ averaged. Keras is imported here on first use only.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,7 +25,14 @@ from ..vocabulary import ELEMENTS
 from ._fold import fold_batch_norm
 from ._specialist import Specialist, average_members
 
-__all__ = ["ModelCard", "IdentificationModel", "load_model", "bundled_models", "DEFAULT_MODEL"]
+__all__ = [
+    "ModelCard",
+    "IdentificationModel",
+    "load_model",
+    "bundled_models",
+    "model_files",
+    "DEFAULT_MODEL",
+]
 
 DEFAULT_MODEL = "default"
 DEFAULT_THRESHOLD = 0.5
@@ -156,6 +164,12 @@ class ModelCard:
             info={k: v for k, v in d.items() if k not in known},
         )
 
+    @classmethod
+    def read(cls, path) -> ModelCard:
+        """The card in the JSON file ``path``, each field checked (see :meth:`from_dict`)."""
+        path = Path(path)
+        return cls.from_dict(_read_card(path), source=path)
+
     def to_dict(self) -> dict:
         d = {
             "name": self.name,
@@ -166,15 +180,28 @@ class ModelCard:
             "members": self.members,
             "preprocessing_version": self.preprocessing_version,
         }
+        d.update(self.info)
+        # Last, as in the bundled cards: a card written again differs only where it changed.
         if self.specialists:
             d["specialists"] = self.specialists
-        d.update(self.info)
         return d
 
     def save(self, path) -> None:
-        with open(path, "w") as f:
-            json.dump(self.to_dict(), f, indent=1)
-            f.write("\n")
+        """Write the card as JSON to ``path``: the one writer of model cards.
+
+        The file is replaced in one step, so that a card being rewritten is
+        never left half written. Undefined figures (NaN) are written as
+        ``null``: the card is strict JSON.
+        """
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            with open(tmp, "w") as f:
+                json.dump(_strict(self.to_dict()), f, indent=1, allow_nan=False)
+                f.write("\n")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def thresholds(self, threshold=None) -> np.ndarray:
         """Per-element thresholds, shape (80,): ``threshold`` (float or dict) wins."""
@@ -289,6 +316,17 @@ def bundled_models() -> list:
     return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 
+def _strict(obj):
+    """``obj`` with NaN replaced by None, for strict JSON."""
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:
+        return None
+    return obj
+
+
 def _read_card(path: Path) -> dict:
     try:
         with open(path) as f:
@@ -307,6 +345,46 @@ def _load_keras(path: Path):
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises many types for corrupt files
         raise ValueError(f"Could not load the Keras model {path}: {err}") from err
+
+
+def model_files(name_or_path=None) -> list:
+    """The files a model is made of: its card (if any) and every network it lists.
+
+    Parameters
+    ----------
+    name_or_path : str or pathlib.Path, optional
+        As for :func:`load_model`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Resolved paths, the card first; files that do not exist are listed
+        too (:func:`load_model` says what is missing). Empty for a bundled
+        name that does not exist.
+    """
+    name = DEFAULT_MODEL if name_or_path is None else name_or_path
+    path = Path(name)
+    if path.suffix not in (".keras", ".json"):
+        path = _weights_dir() / f"{name}.json"
+        if not path.is_file():
+            return []
+    path = path.resolve()
+    card_path = path.with_suffix(".json")
+    files = [card_path] if card_path.is_file() else []
+    members = [path.name] if path.suffix == ".keras" else []
+    if card_path.is_file():
+        try:
+            d = _read_card(card_path)
+        except ValueError:
+            d = {}
+        if isinstance(d, dict):
+            if path.suffix == ".json":
+                members = list(d.get("members", [])) if isinstance(d.get("members"), list) else []
+            for entry in d.get("specialists", []) if isinstance(d.get("specialists"), list) else []:
+                if isinstance(entry, dict) and isinstance(entry.get("members"), list):
+                    members += entry["members"]
+    files += [path.parent / str(m) for m in members]
+    return files
 
 
 def _load_specialists(card: ModelCard, folder: Path) -> list:

@@ -32,14 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..energy_grid import EnergyGrid
+from ..energy_grid import MIN_MEASURED_CHANNELS, EnergyGrid
 from ..vocabulary import EDGES, ELEMENTS
 from ._fold import fold_batch_norm
 
 __all__ = ["Specialist"]
 
-# identify_edges asks for as many measured channels before it identifies anything.
-DEFAULT_MIN_CHANNELS = 16
 DEFAULT_GATE = 0.05
 
 
@@ -73,7 +71,7 @@ class Specialist:
     elements: tuple
     regions: tuple
     grid: EnergyGrid
-    min_channels: int = DEFAULT_MIN_CHANNELS
+    min_channels: int = MIN_MEASURED_CHANNELS
     gate: float = DEFAULT_GATE
     defer_edges: tuple = ()
     defer_elements: tuple = ()
@@ -140,7 +138,7 @@ class Specialist:
             elements=tuple(entry["elements"]),
             regions=tuple(tuple(r) for r in entry["regions"]),
             grid=grid,
-            min_channels=int(entry.get("min_channels", DEFAULT_MIN_CHANNELS)),
+            min_channels=int(entry.get("min_channels", MIN_MEASURED_CHANNELS)),
             gate=float(entry.get("gate", DEFAULT_GATE)),
             defer_edges=tuple(entry.get("defer_edges", ())),
             defer_elements=tuple(entry.get("defer_elements", ())),

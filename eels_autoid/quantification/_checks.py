@@ -7,7 +7,8 @@ import warnings
 
 import numpy as np
 
-from ..identification._axis import _is_undefined, energy_axis, zero_loss_centres
+from .._computing import is_lazy
+from .._energy_axis import energy_axis, is_undefined_units, zero_loss_centres
 
 __all__ = ["DEFAULT_MICROSCOPE", "check_signal", "microscope_settings", "check_low_loss"]
 
@@ -31,12 +32,12 @@ def check_signal(signal, what="signal"):
     Raises
     ------
     TypeError, ValueError
-        As :func:`eels_autoid.identification._axis.energy_axis`, and for
+        As the energy-axis check of :func:`eels_autoid.identify_edges`, and for
         units other than eV (exspy's edge components read the axis in eV).
     """
     axis = energy_axis(signal, what=what)  # warns (assuming eV) for missing units
     units = signal.axes_manager.signal_axes[0].units
-    if not _is_undefined(units) and str(units).strip() != "eV":
+    if not is_undefined_units(units) and str(units).strip() != "eV":
         raise ValueError(
             f"The {what}'s energy axis is in {units!r}; quantification needs eV. Convert a copy "
             "first, e.g. s2 = s.deepcopy(); s2.axes_manager.signal_axes[0].convert_to_units('eV')."
@@ -120,7 +121,7 @@ def check_low_loss(low_loss, signal, axis):
         )
     data = low_loss.data
     summed = data.reshape(-1, ll_axis.size).sum(axis=0) if data.ndim > 1 else data
-    if hasattr(summed, "compute"):
+    if is_lazy(summed):
         summed = summed.compute()
     energies = ll_axis.offset + ll_axis.scale * np.arange(ll_axis.size)
     centre, why = zero_loss_centres(np.asarray(summed, float)[None, :], energies, ll_axis.scale)

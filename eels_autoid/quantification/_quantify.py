@@ -8,9 +8,11 @@ import warnings
 import numpy as np
 
 from .. import vocabulary
+from .._bad_values import unusable_spectra
+from .._computing import block_chunks, compute, is_lazy
+from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
-from ..identification._axis import unusable_spectra
-from ..identification._result import MIN_AREA_FRACTION
+from ..identification import MIN_AREA_FRACTION
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, plan_edges, twin_element_edges
 from ._fit import LinearProblem, fit_block, output_layout, separability
@@ -214,7 +216,7 @@ def _element_column(comps, energy, scale):
 def _mean_spectrum(data, show_progressbar):
     """Mean spectrum over the navigation (NaN ignored), block by block."""
     n = data.shape[-1]
-    if isinstance(data, np.ndarray):
+    if not is_lazy(data):
         flat = data.reshape(-1, n)
         total, count = np.zeros(n), np.zeros(n)
         for start in range(0, len(flat), _SPECTRA_PER_BLOCK):
@@ -226,11 +228,9 @@ def _mean_spectrum(data, show_progressbar):
             return total / count
     import dask.array as da
 
-    from ..identification._identify import _compute
-
     flat = data.reshape(-1, n) if data.ndim > 1 else data[None]
     mean = da.nanmean(flat, axis=0)
-    return np.asarray(_compute(mean, show_progressbar, len(flat), "Mean spectrum"), dtype=float)
+    return np.asarray(compute(mean, show_progressbar, len(flat), "Mean spectrum"), dtype=float)
 
 
 # Channels over which the mean spectrum is averaged to estimate the expected
@@ -279,15 +279,13 @@ def _best_exponent(energy, mean, weights, fitted, element_columns):
 def _fit_in_memory(data, ll_data, problem, show_progressbar):
     from hyperspy.external.progressbar import progressbar
 
-    from ..identification._identify import _show_progressbar
-
     n = data.shape[-1]
     flat = data.reshape(-1, n)
     ll_flat = None if ll_data is None else np.asarray(ll_data).reshape(len(flat), -1)
     size = output_layout(problem.n_columns, problem.n_elements)["size"]
     out = np.empty((len(flat), size))
     starts = range(0, len(flat), _SPECTRA_PER_BLOCK)
-    show = _show_progressbar(show_progressbar, len(flat))
+    show = _show(show_progressbar, len(flat))
     for start in progressbar(starts, disable=not show, desc="Quantifying"):
         rows = slice(start, start + _SPECTRA_PER_BLOCK)
         out[rows] = fit_block(
@@ -300,12 +298,10 @@ def _lazy_blocks(data, ll_data):
     """Dask arrays of the spectra (and low loss) with aligned navigation chunks."""
     import dask.array as da
 
-    from ..identification._identify import _block_chunks
-
     darr = da.asarray(data)
     if darr.ndim == 1:
         darr = darr[None]
-    chunks = (*_block_chunks(darr.shape[:-1], _SPECTRA_PER_BLOCK), -1)
+    chunks = (*block_chunks(darr.shape[:-1], _SPECTRA_PER_BLOCK), -1)
     darr = darr.rechunk(chunks)
     llarr = None
     if ll_data is not None:
@@ -338,13 +334,11 @@ def map_pixels(func, darr, llarr, size, **kwargs):
 
 
 def _fit_lazy(data, ll_data, problem, show_progressbar):
-    from ..identification._identify import _compute
-
     darr, llarr = _lazy_blocks(data, ll_data)
     size = output_layout(problem.n_columns, problem.n_elements)["size"]
     out = map_pixels(fit_block, darr, llarr, size, problem=problem)
     n_spectra = math.prod(data.shape[:-1])
-    result = np.asarray(_compute(out, show_progressbar, n_spectra, "Quantifying"))
+    result = np.asarray(compute(out, show_progressbar, n_spectra, "Quantifying"))
     return result if data.ndim > 1 else result[0]
 
 
@@ -592,8 +586,8 @@ def quantify(
             stacklevel=2,
         )
     ll_data = None if low_loss is None else low_loss.data
-    if isinstance(signal.data, np.ndarray):
-        if ll_data is not None and not isinstance(ll_data, np.ndarray):
+    if not is_lazy(signal.data):
+        if ll_data is not None and is_lazy(ll_data):
             ll_data = np.asarray(ll_data.compute())
         results = _fit_in_memory(signal.data, ll_data, problem, show_progressbar)
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._computing import is_lazy
 from ..vocabulary import atomic_number, observable_edges
 
 __all__ = ["report_figure"]
@@ -14,14 +15,14 @@ _MAX_MAPS = 8
 
 def _summed_spectrum(signal):
     """Energies (eV) and the spectrum summed over the pixels, computed."""
-    from ..identification._axis import energy_axis
+    from .._energy_axis import energy_axis
 
     axis = energy_axis(signal)
     s = signal
     if s.axes_manager.navigation_dimension:
         s = s.sum(s.axes_manager.navigation_axes)
     data = s.data
-    if hasattr(data, "compute"):
+    if is_lazy(data):
         data = data.compute()
     return axis.offset + axis.scale * np.arange(axis.size), np.asarray(data, dtype=float)
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._computing import is_lazy
 from .._tables import SummaryTable
 from ._fit import evaluate_block
 
@@ -328,7 +329,7 @@ class Quantification:
         ll = None if self._low_loss is None else self._low_loss.data
         from exspy.signals import EELSSpectrum, LazyEELSSpectrum
 
-        lazy = not isinstance(self._signal.data, np.ndarray)
+        lazy = is_lazy(self._signal.data)
         if lazy:
             import dask.array as da
 
@@ -347,7 +348,7 @@ class Quantification:
             if self._signal.data.ndim == 1:
                 data = data[0]
         else:
-            if ll is not None and not isinstance(ll, np.ndarray):
+            if ll is not None and is_lazy(ll):
                 ll = np.asarray(ll.compute())
             data = evaluate_block(coefs, ll, problem=self._problem, columns=columns)
         axes = [ax.get_axis_dictionary() for ax in self._signal.axes_manager._axes]
@@ -503,10 +504,10 @@ def _nanstat(func, values) -> float:
 
 def axis_label(axis) -> str:
     """``"x (nm)"``, or what is defined of the name and units."""
-    from ..identification._axis import _is_undefined
+    from .._energy_axis import is_undefined_units
 
-    name = "" if _is_undefined(axis.name) else str(axis.name)
-    units = "" if _is_undefined(axis.units) else str(axis.units)
+    name = "" if is_undefined_units(axis.name) else str(axis.name)
+    units = "" if is_undefined_units(axis.units) else str(axis.units)
     return f"{name} ({units})" if name and units else name or units or "pixel"
 
 

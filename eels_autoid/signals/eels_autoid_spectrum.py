@@ -11,7 +11,7 @@ from exspy.signals import EELSSpectrum, LazyEELSSpectrum
 from hyperspy.docstrings.signal import LAZYSIGNAL_DOC
 
 from .._docstrings import IDENTIFY_PARAMETERS, QUANTIFY_PARAMETERS
-from ..identification._result import MIN_AREA_FRACTION
+from ..identification import MIN_AREA_FRACTION
 
 __all__ = ["EELSAutoIDSpectrum", "LazyEELSAutoIDSpectrum"]
 

@@ -28,13 +28,14 @@ SimulationParameters, DEFAULT_PARAMETERS
     Every drawn parameter and its default range.
 SIMULATOR_VERSION
     The version of the simulated data (model cards record it).
-CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
-    Where the cross-sections come from.
+CrossSectionBank, get_bank, set_bank
+    The cross-sections of the GOS tables (:mod:`eels_autoid.gos`) on the
+    simulator's grid of microscope settings.
 """
 
 from ._core import get_bank, set_bank, simulate_batch
 from ._dataset import read_dataset, write_dataset
-from ._edges import CrossSectionBank, GoshTables, HydrogenicStandIn, default_provider
+from ._edges import CrossSectionBank
 from ._focus import FocusedBatches, focused_batches
 from ._labels import DETECTION_MIN_RATIO, DETECTION_SIGMA, is_detectable, labels
 from ._parameters import (
@@ -66,9 +67,6 @@ __all__ = [
     "SIMULATOR_VERSION",
     "LOG_UNIFORM",
     "CrossSectionBank",
-    "GoshTables",
-    "HydrogenicStandIn",
-    "default_provider",
     "DETECTION_MIN_RATIO",
     "DETECTION_SIGMA",
     "is_detectable",

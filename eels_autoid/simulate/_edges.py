@@ -1,22 +1,8 @@
 """Core-loss cross-sections, their bank on a coarse microscope grid, and fine structure.
 
-Cross-sections come from a *provider*: an object with ``subshells(element)``
-(subshell name -> onset in eV) and ``cross_section(element, subshell,
-energy, beam_energy, collection_angle, convergence_angle)`` (barn/eV/atom).
-Two exist:
-
-* :class:`GoshTables` reads GOS tables from an HDF5 file in exspy's GOSH
-  layout with h5py and integrates them over momentum transfer with numpy,
-  following the same recipe as exspy's ``EELSCLEdge`` (Egerton's effective
-  collection angle at the onset, q limits of the relativistic kinematics,
-  integration over ln q^2, cubic spline in energy, power-law beyond the
-  table). It covers every K, L, M, N subshell the file holds.
-* :class:`HydrogenicStandIn` uses exspy's hydrogenic K and L edges and a
-  parametric shape for the other subshells. It only stands in while the
-  project's tables (``eels_autoid.gos``) are missing, and needs exspy.
-
-:func:`default_provider` picks the tables when ``eels_autoid.gos`` and its file
-exist. Training cannot integrate GOS tables per spectrum, so
+Cross-sections come from the project's GOS tables through
+:mod:`eels_autoid.gos`, which alone reads and integrates the GOSH file.
+Training cannot integrate GOS tables per spectrum, so
 :class:`CrossSectionBank` tabulates each element's summed cross-section (all
 its subshells) on a fixed energy grid for a coarse grid of beam energies and
 effective collection angles, once, and caches it on disk.
@@ -25,294 +11,36 @@ effective collection angles, once, and caches it on disk.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import math
 import os
 from pathlib import Path
 
 import numpy as np
-from scipy import constants, interpolate
+from scipy import constants
 
-from ..gos._cross_section import effective_angle  # one home for Egerton's formula
+from .. import gos
+from ..gos import TABLE_OF, effective_angle  # one home for Egerton's formula
 from ..vocabulary import ELEMENTS, subshell_onsets
-
-R_EV = constants.value("Rydberg constant times hc in eV")
-A0 = constants.value("Bohr radius")
 
 # Subshells shallower than this are valence states: they belong to the low
 # loss, not to core-loss edges.
 MIN_SUBSHELL_ONSET = 30.0
-# Edges whose maximum is delayed by the centrifugal barrier.
-_DELAYED = ("M4", "M5", "N4", "N5", "M4,5", "N4,5")
+# How the bank's tables are computed, in its disk cache's key: raise it with
+# any change to that computation, so that no cache serves older tables.
+TABLES_VERSION = 3
 
 __all__ = [
     "effective_angle",
-    "GoshTables",
-    "HydrogenicStandIn",
-    "default_provider",
     "CrossSectionBank",
     "BANK_BEAM_ENERGIES",
     "BANK_ANGLES",
 ]
 
 
-def _q_limits(energy, beam_energy, angle_rad):
-    """(q_min, q_max) in 1/m for energy losses ``energy`` (eV), exspy's kinematics."""
-    gamma = 1 + beam_energy / 511.06
-    t = 511060 * (1 - 1 / gamma**2) / 2
-    qa0sq_min = energy**2 / (4 * R_EV * t) + energy**3 / (8 * gamma**3 * R_EV * t**2)
-    p02 = t / (R_EV * (1 - 2 * t / 511060))
-    pp2 = p02 - energy / R_EV * (gamma - energy / 1022120)
-    qa0sq_max = qa0sq_min + 4 * np.sqrt(p02 * pp2) * math.sin(angle_rad / 2) ** 2
-    return np.sqrt(qa0sq_min) / A0, np.sqrt(qa0sq_max) / A0, t
-
-
-class GoshTables:
-    """Cross-sections from GOS tables in exspy's GOSH HDF5 layout (numpy + h5py only).
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        ``/<El>/<table>/{data,q,free_energies}`` and
-        ``/metadata/edges_info/<subshell>`` with attributes ``table`` and
-        ``occupancy_ratio``.
-    """
-
-    name = "gosh"
-
-    def __init__(self, path):
-        import h5py
-
-        self.path = Path(path)
-        self._cache = {}
-        with h5py.File(self.path, "r") as h:
-            info = h["metadata/edges_info"]
-            self._conventions = {
-                k: (str(_as_str(info[k].attrs["table"])), float(info[k].attrs["occupancy_ratio"]))
-                for k in info
-            }
-            self._tables = {el: set(h[el].keys()) for el in h if el in set(ELEMENTS) | {"Li"}}
-
-    @property
-    def identity(self) -> str:
-        st = self.path.stat()
-        return f"gosh:{self.path.resolve()}:{st.st_size}:{int(st.st_mtime)}"
-
-    def has(self, element, subshell) -> bool:
-        conv = self._conventions.get(subshell)
-        return conv is not None and conv[0] in self._tables.get(element, ())
-
-    def subshells(self, element) -> dict:
-        """Subshells of ``element`` with a table and an onset of at least 30 eV."""
-        out = {}
-        for name, onset in subshell_onsets(element).items():
-            if onset < MIN_SUBSHELL_ONSET:
-                continue
-            if self.has(element, name):
-                out[name] = onset
-            elif name == "L2,3" and self.has(element, "L3"):
-                out[name] = onset
-        return out
-
-    def _read(self, element, subshell):
-        key = (element, subshell)
-        if key not in self._cache:
-            import h5py
-
-            table, factor = self._conventions[subshell]
-            with h5py.File(self.path, "r") as h:
-                g = h[f"/{element}/{table}"]
-                gos = np.asarray(g["data"][:], dtype=float)
-                q = np.asarray(g["q"][:], dtype=float)
-                free = np.asarray(g["free_energies"][:], dtype=float)
-            # (1, n_q, n_E) -> (n_E, n_q), as exspy reads it.
-            gos = np.squeeze(gos.T)
-            if gos.ndim == 1:
-                gos = gos[:, None]
-            # Integrate GOS d(ln q^2) between q_min and q_max for every energy
-            # at once: a cumulative trapezoid on the table's q grid (the same
-            # for every microscope setting, hence cached), plus the partial
-            # segments at both ends with the GOS interpolated linearly in q.
-            x = np.log((A0 * q) ** 2)
-            cum = np.zeros((gos.shape[0], len(q)))
-            np.cumsum(0.5 * (gos[:, 1:] + gos[:, :-1]) * np.diff(x), axis=1, out=cum[:, 1:])
-            self._cache[key] = (gos, q, free - free.min(), factor, x, cum)
-        return self._cache[key]
-
-    def _tabulated(self, element, subshell, onset, beam_energy, angle_rad):
-        """Cross-section (barn/eV) at the table energies, exspy's ``integrateq``."""
-        gos, q, rel, factor, x, cum = self._read(element, subshell)
-        energy = rel + onset
-        qmin, qmax, t = _q_limits(energy, beam_energy, angle_rad)
-        return energy, (
-            _cumulative_at(q, x, gos, cum, qmax) - _cumulative_at(q, x, gos, cum, qmin)
-        ) * (4.0 * np.pi * A0**2 * R_EV**2 / energy / t * factor * 1e28)
-
-    def cross_section(
-        self,
-        element,
-        subshell,
-        energy,
-        beam_energy,
-        collection_angle,
-        convergence_angle=0.0,
-        onset=None,
-    ):
-        """Differential cross-section (barn/eV/atom) of one subshell.
-
-        Parameters
-        ----------
-        element, subshell : str
-            exspy names (``"Fe"``, ``"L3"``).
-        energy : array_like
-            Energy loss (eV).
-        beam_energy : float
-            kV.
-        collection_angle, convergence_angle : float
-            Semi-angles (mrad).
-        onset : float, optional
-            Onset (eV); the vocabulary's by default. The tabulated GOS moves with it.
-        """
-        if subshell == "L2,3" and not self.has(element, "L2,3"):
-            return sum(
-                self.cross_section(
-                    element, s, energy, beam_energy, collection_angle, convergence_angle
-                )
-                for s in ("L3", "L2")
-                if self.has(element, s)
-            )
-        if onset is None:
-            onset = subshell_onsets(element)[subshell]
-        angle = float(effective_angle(beam_energy, onset, convergence_angle, collection_angle))
-        return self.cross_section_effective(element, subshell, energy, beam_energy, angle, onset)
-
-    def cross_section_effective(
-        self, element, subshell, energy, beam_energy, angle_mrad, onset=None
-    ):
-        """As :meth:`cross_section`, given the effective collection angle (mrad)."""
-        if onset is None:
-            onset = subshell_onsets(element)[subshell]
-        e_tab, sigma = self._tabulated(element, subshell, onset, beam_energy, angle_mrad * 1e-3)
-        energy = np.asarray(energy, dtype=float)
-        out = np.zeros_like(energy)
-        spline = interpolate.make_interp_spline(e_tab, sigma, k=3)
-        inside = (energy >= onset) & (energy < e_tab[-1])
-        out[inside] = spline(energy[inside])
-        # Beyond the table: exspy's power law through the last two points.
-        beyond = energy >= e_tab[-1]
-        if beyond.any() and sigma[-2] > 0 and sigma[-1] > 0:
-            r = math.log(sigma[-1] / sigma[-2]) / math.log(e_tab[-2] / e_tab[-1])
-            out[beyond] = sigma[-2] / e_tab[-2] ** -r * energy[beyond] ** -r
-        return out
-
-
-def _as_str(v):
-    return v.decode() if isinstance(v, bytes) else v
-
-
-def _cumulative_at(q, x, gos, cum, qval):
-    """Cumulative integral of ``gos`` over ``x`` up to ``q = qval`` (one per row)."""
-    n_q = len(q)
-    j = np.clip(np.searchsorted(q, qval) - 1, 0, n_q - 2)
-    rows = np.arange(gos.shape[0])
-    q1, q2 = q[j], q[j + 1]
-    g1, g2 = gos[rows, j], gos[rows, j + 1]
-    # exspy extrapolates linearly past the last q, and clips the GOS at 0.
-    gq = np.clip(g1 + (g2 - g1) * (qval - q1) / (q2 - q1), 0, None)
-    xq = np.log((A0 * qval) ** 2)
-    return cum[rows, j] + 0.5 * (np.clip(g1, 0, None) + gq) * (xq - x[j])
-
-
-class HydrogenicStandIn:
-    """Stand-in cross-sections while the project's GOS tables are missing (needs exspy).
-
-    exspy's hydrogenic GOS for K and L2,3 (``L3`` in exspy's naming gathers
-    L3 and L2); every other subshell gets a parametric shape: a sharp (or, for
-    M4,5 and N4,5, delayed) rise followed by a power-law decay, with a
-    magnitude that falls with the onset like real cross-sections do. Good
-    enough to develop and test the simulator; not physics to train on.
-    """
-
-    name = "hydrogenic-standin"
-    identity = "hydrogenic-standin-v1"
-
-    def __init__(self):
-        from exspy._misc.elements import elements  # noqa: F401  (fails early without exspy)
-
-        self._db = elements
-
-    def subshells(self, element) -> dict:
-        return {k: v for k, v in subshell_onsets(element).items() if v >= MIN_SUBSHELL_ONSET}
-
-    def _hydrogenic(self, element, subshell):
-        be = self._db[element]["Atomic_properties"]["Binding_energies"]
-        if subshell == "K" and "K" in be:
-            return "K"
-        if subshell in ("L3", "L2,3") and "L3" in be and "L1" in be:
-            return "L3"
-        return None
-
-    def cross_section(
-        self, element, subshell, energy, beam_energy, collection_angle, convergence_angle=0.0
-    ):
-        angle = float(
-            effective_angle(
-                beam_energy, subshell_onsets(element)[subshell], convergence_angle, collection_angle
-            )
-        )
-        return self.cross_section_effective(element, subshell, energy, beam_energy, angle)
-
-    def cross_section_effective(self, element, subshell, energy, beam_energy, angle_mrad):
-        energy = np.asarray(energy, dtype=float)
-        onset = subshell_onsets(element)[subshell]
-        which = self._hydrogenic(element, subshell)
-        if which is not None:
-            from exspy.components import EELSCLEdge
-
-            edge = EELSCLEdge(f"{element}_{which}", GOS="hydrogenic")
-            edge.E0 = beam_energy
-            edge.collection_angle = angle_mrad
-            edge.convergence_angle = 0.0
-            edge.effective_angle.value = angle_mrad
-            edge._integrate_GOS()
-            return np.asarray(edge.function(energy), dtype=float)
-        if subshell == "L2" and self._hydrogenic(element, "L3") is not None:
-            return np.zeros_like(energy)  # inside exspy's hydrogenic L3
-        x = np.clip(energy - onset, 0, None)
-        delayed = subshell in _DELAYED
-        rise = (x / 40.0) ** 2 / (1 + (x / 40.0) ** 2) if delayed else 1 - np.exp(-x / 3.0)
-        angle_factor = np.log1p((angle_mrad / (onset / (2 * beam_energy * 1e3) * 1e3)) ** 2)
-        scale = 2e5 / onset**1.5 * angle_factor / (beam_energy / 100.0)
-        return np.where(
-            energy >= onset, scale * rise * (np.maximum(energy, onset) / onset) ** -3.0, 0.0
-        )
-
-
-def gos_module_available() -> bool:
-    """Whether ``eels_autoid.gos`` exists and its GOSH file is on disk."""
-    if importlib.util.find_spec("eels_autoid.gos") is None:
-        return False
-    try:
-        from .. import gos
-
-        return Path(gos.gosh_file()).is_file()
-    except Exception:
-        return False
-
-
-def default_provider():
-    """The project's GOS tables when present, otherwise the hydrogenic stand-in."""
-    if gos_module_available():
-        from .. import gos
-
-        return GoshTables(gos.gosh_file())
-    return HydrogenicStandIn()
-
-
 # The coarse microscope grid of the bank: the beam energies Annys et al.
 # and the real sets use, and effective collection angles, geometric.
 BANK_BEAM_ENERGIES = (60.0, 80.0, 100.0, 120.0, 200.0, 300.0)
 BANK_ANGLES = tuple(float(a) for a in np.geomspace(1.0, 150.0, 9).round(3))
+_ELEMENT_INDEX = {el: i for i, el in enumerate(ELEMENTS)}
 
 
 def load_cached(path, shape):
@@ -338,30 +66,33 @@ def save_cached(path, block):
 class CrossSectionBank:
     """Each element's summed cross-section on a fixed energy grid, per microscope setting.
 
-    ``table[row(element, i_e0, i_angle)]`` holds sum over the element's
-    subshells of sigma(E) (barn/eV) at ``E = step * k``. Elements are built on
-    first use and cached on disk (``cache_dir``, default
-    ``$EELS_AUTOID_CACHE`` or ``~/.cache/eels_autoid``).
+    ``table[row(element, i_e0, i_angle)]`` holds the sum over the element's
+    subshells (those with a GOS table and an onset of at least 30 eV) of
+    :func:`eels_autoid.gos.cross_section_settings` (barn/eV) at
+    ``E = step * k``, for a parallel beam and the setting's (effective)
+    collection angle. Rows are built on first use and cached on disk
+    (``cache_dir``, default ``$EELS_AUTOID_CACHE`` or ``~/.cache/eels_autoid``).
 
     Parameters
     ----------
-    provider : object, optional
-        A cross-section provider; :func:`default_provider` by default.
+    gos_file : str or pathlib.Path, optional
+        GOSH file; the bundled one (:func:`eels_autoid.gos.gosh_file`) by default.
     step, emax : float
         Energy grid (eV).
     cache_dir : str or pathlib.Path or False, optional
         False disables the disk cache.
     """
 
-    def __init__(self, provider=None, *, step=0.5, emax=3500.0, cache_dir=None):
-        self.provider = provider if provider is not None else default_provider()
+    def __init__(self, gos_file=None, *, step=0.5, emax=3500.0, cache_dir=None):
+        self.gos_file = Path(gos.gosh_file() if gos_file is None else gos_file)
+        self._tables = {el: set(names) for el, names in gos.available_tables(self.gos_file).items()}
         self.step = float(step)
         self.energies = np.arange(0.0, emax + step, step)
         self.beam_energies = np.asarray(BANK_BEAM_ENERGIES)
         self.angles = np.asarray(BANK_ANGLES)
         self.n_settings = len(self.beam_energies) * len(self.angles)
         self._table = None
-        self._rows = {}
+        self._built = {}  # element -> set of built settings, or True once all are
         self._onsets = {}
         if cache_dir is None:
             cache_dir = os.environ.get("EELS_AUTOID_CACHE", Path.home() / ".cache" / "eels_autoid")
@@ -377,17 +108,18 @@ class CrossSectionBank:
         return self._table
 
     def cache_key(self) -> str:
-        """Hash of what the bank's tables depend on (provider, grid, settings)."""
+        """Hash of what the bank's tables depend on (GOSH file, grid, settings, computation)."""
+        st = self.gos_file.stat()
         h = hashlib.sha1(
             repr(
                 (
-                    self.provider.identity,
+                    f"gosh:{self.gos_file.resolve()}:{st.st_size}:{int(st.st_mtime)}",
                     self.step,
                     len(self.energies),
                     tuple(self.beam_energies),
                     tuple(self.angles),
                     MIN_SUBSHELL_ONSET,
-                    2,
+                    TABLES_VERSION,
                 )
             ).encode()
         )
@@ -405,48 +137,58 @@ class CrossSectionBank:
         return self.beam_energies[index // len(self.angles)], self.angles[index % len(self.angles)]
 
     def onsets(self, element) -> dict:
-        """Subshells of ``element`` in the bank and their onsets (eV)."""
+        """Subshells of ``element`` in the bank (a table, onset >= 30 eV) and their onsets (eV)."""
         if element not in self._onsets:
-            self._onsets[element] = self.provider.subshells(element)
+            held = self._tables.get(element, ())
+            self._onsets[element] = {
+                name: onset
+                for name, onset in subshell_onsets(element).items()
+                if onset >= MIN_SUBSHELL_ONSET and TABLE_OF.get(name) in held
+            }
         return self._onsets[element]
 
     def rows(self, elements, settings):
         """Rows of :attr:`table` for (element, setting index) pairs, building missing ones.
 
-        Rows are built one setting at a time, so a call that shares one
-        microscope setting only integrates the GOS for that setting; once all
-        settings of an element exist they are saved to the disk cache.
+        Only the settings asked for are integrated (all of an element's at
+        once); once all settings of an element exist they are saved to the
+        disk cache.
         """
-        out = np.empty(len(elements), dtype=np.int64)
-        for i, (el, k) in enumerate(zip(elements, np.asarray(settings).tolist(), strict=True)):
-            out[i] = self._row(el, k)
-        return out
+        settings = np.asarray(settings, dtype=np.int64).reshape(-1)
+        if len(elements) != len(settings):
+            raise ValueError(f"{len(elements)} elements for {len(settings)} settings")
+        index = np.array([_ELEMENT_INDEX[el] for el in elements], dtype=np.int64)
+        for el in set(elements):
+            if self._built.get(el) is not True:
+                self._ensure(el, settings[index == _ELEMENT_INDEX[el]])
+        return index * self.n_settings + settings
 
     def build_all(self, elements=ELEMENTS):
         """Build (or load) every setting of ``elements`` now, e.g. before timing."""
         for el in elements:
-            for k in range(self.n_settings):
-                self._row(el, k)
+            self._ensure(el, range(self.n_settings))
 
-    def _row(self, element, setting):
-        base = ELEMENTS.index(element) * self.n_settings
-        built = self._rows.get(element)
+    def _ensure(self, element, settings):
+        """Load or build the rows of ``element`` for ``settings`` (flat indices)."""
+        base = _ELEMENT_INDEX[element] * self.n_settings
+        built = self._built.get(element)
         if built is True:
-            return base + setting
+            return
         if built is None:
-            built = self._rows[element] = set()
             block = self._load(element)
             if block is not None:
                 self.table[base : base + self.n_settings] = block
-                self._rows[element] = True
-                return base + setting
-        if setting not in built:
-            self.table[base + setting] = self._build_setting(element, setting)
-            built.add(setting)
-            if len(built) == self.n_settings:
-                self._save(element, self.table[base : base + self.n_settings])
-                self._rows[element] = True
-        return base + setting
+                self._built[element] = True
+                return
+            built = self._built[element] = set()
+        missing = sorted(set(np.asarray(settings, dtype=np.int64).tolist()) - built)
+        if not missing:
+            return
+        self.table[base + np.asarray(missing)] = self._build(element, missing)
+        built.update(missing)
+        if len(built) == self.n_settings:
+            self._save(element, self.table[base : base + self.n_settings])
+            self._built[element] = True
 
     def _path(self, element):
         return self.cache_dir / f"bank-{self.cache_key()}" / f"{element}.npy"
@@ -460,15 +202,16 @@ class CrossSectionBank:
         if self.cache_dir is not None:
             save_cached(self._path(element), block)
 
-    def _build_setting(self, element, setting):
-        e0, angle = self.setting(setting)
-        row = np.zeros(len(self.energies))
+    def _build(self, element, settings):
+        """Summed cross-sections of ``element`` for flat setting indices, (n, energies) float32."""
+        e0, angle = self.setting(settings)
+        block = np.zeros((len(settings), len(self.energies)))
         for name, onset in self.onsets(element).items():
             if onset <= self.energies[-1]:
-                row += self.provider.cross_section_effective(
-                    element, name, self.energies, float(e0), float(angle)
+                block += gos.cross_section_settings(
+                    element, name, self.energies, e0, angle, gos_file=self.gos_file
                 )
-        return row.astype(np.float32)
+        return block.astype(np.float32)
 
 
 # --------------------------------------------------------------------------

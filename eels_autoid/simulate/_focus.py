@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..energy_grid import DEFAULT_GRID
+from ..energy_grid import DEFAULT_GRID, MIN_MEASURED_CHANNELS
 from ..vocabulary import ELEMENTS, observable_elements
 from ._composition import ANION_WEIGHTS, ANIONS
 from ._core import simulate_batch
@@ -22,9 +22,6 @@ from ._parameters import resolve_parameters
 from ._training import as_pydataset, batch_model_input
 
 __all__ = ["FocusedBatches", "focused_batches"]
-
-# At least this many measured grid channels inside the regions (as identify_edges).
-_MIN_CHANNELS = 16
 
 
 class FocusedBatches:
@@ -139,7 +136,8 @@ class FocusedBatches:
             x = batch_model_input(
                 sim["counts"], sim["offset"], sim["scale"], sim["size"], self.grid
             )
-            seen = (x[:, self._in_regions, 1] > 0).sum(axis=1) >= _MIN_CHANNELS
+            # Keep the spectra a specialist would take over on at identification.
+            seen = (x[:, self._in_regions, 1] > 0).sum(axis=1) >= MIN_MEASURED_CHANNELS
             keep = np.nonzero(seen)[0][:n]
             xs.append(x[keep])
             ys.append(sim["labels"][keep][:, self._columns].astype(np.float32))

@@ -51,7 +51,7 @@ def onsets(element) -> dict:
 def _cross_sections(bank, element):
     """Summed cross-section (barn/eV per atom) of ``element`` on the bank's grid, per setting."""
     from .. import gos
-    from ..gos._tables import TABLE_QUANTUM_NUMBERS
+    from ..gos import TABLE_QUANTUM_NUMBERS
 
     atom = gos.lda_atom(_Z[element], refine=1)
     e_free, q = gos.free_energy_grid(_N_FREE, _FREE_MAX), gos.q_grid(_N_Q)
@@ -78,8 +78,8 @@ def _cross_sections(bank, element):
 
 
 def _table(bank, element):
-    # The bank's key names its provider, energy grid and settings: banks that
-    # share it share the table.
+    # The bank's key names its GOSH file, energy grid, settings and the way its
+    # tables are integrated: banks that share it share the table.
     setup = (bank.cache_key(), _SUBSHELLS, _N_FREE, _FREE_MAX, _N_Q, 1)
     tag = hashlib.sha1(repr(setup).encode()).hexdigest()
     key = (tag, element)

@@ -75,9 +75,11 @@ def response_ft(step, L, lowloss, detector, max_order, shapes=None):
         shapes = plasmon_shapes(step, L, lowloss)
     s_hat = np.fft.rfft(shapes, n=2 * L, axis=1)
     p = poisson_weights(lowloss["thickness"], max_order)
+    # Horner: sum_n P_n S^n, in place (the arrays are large and complex).
     plural = np.zeros_like(s_hat)
-    for k in range(max_order, -1, -1):  # Horner: sum_n P_n S^n
-        plural = plural * s_hat + p[:, k, None]
+    for k in range(max_order, -1, -1):
+        plural *= s_hat
+        plural += p[:, k, None]
     eta = lowloss["zlp_lorentz_fraction"][:, None]
     fw = lowloss["zlp_fwhm"]
     zlp = (1 - eta) * gaussian_ft(f, fw) + eta * lorentzian_ft(f, fw / 2)
@@ -140,28 +142,37 @@ def kernel_window_weights(ck, kernel, rows, a, b, L):
     binning. Shape (len(rows), L).
     """
     n = ck.shape[0]
-    # Pad L on both sides so that every slice is in range: 0 below, the total above.
-    ck_p = np.concatenate([np.zeros((n, L)), ck, np.repeat(ck[:, -1:], L, axis=1)], axis=1)
-    k_p = np.concatenate([np.zeros((n, L)), kernel, np.zeros((n, L + 1))], axis=1)
-    return _ck_slices(ck_p, k_p, rows, b, L) - _ck_slices(ck_p, k_p, rows, a, L)
+    # Padded by L on both sides so that every slice is in range (0 below, the
+    # total above), and reversed: W_j reads the kernel at ``x - j``, so each
+    # row is then a forward contiguous slice, and the result is contiguous.
+    ck_r = np.empty((n, 4 * L + 1))
+    ck_r[:, :L] = ck[:, -1:]
+    ck_r[:, L : 3 * L + 1] = ck[:, ::-1]
+    ck_r[:, 3 * L + 1 :] = 0.0
+    k_r = np.zeros((n, 4 * L + 1))
+    k_r[:, L + 1 : 3 * L + 1] = kernel[:, ::-1]
+    out = _ck_slices(ck_r, k_r, rows, b, L)
+    out -= _ck_slices(ck_r, k_r, rows, a, L)
+    return out
 
 
-def _ck_slices(ck_p, k_p, rows, x, L):
+def _ck_slices(ck_r, k_r, rows, x, L):
     """Cumulative kernel at ``x - j`` for j = 0..L-1 (linear within cells), (len(rows), L).
 
     The fractional part of ``x - j`` is the same for every j, so each row is a
-    reversed contiguous slice of the cumulative kernel: copied as a block
-    (sliding-window view) rather than gathered element by element.
+    contiguous slice of the reversed padded cumulative kernel: copied as a
+    block (sliding-window view) rather than gathered element by element.
     """
     u = x + L + 0.5
     fl = np.floor(u)
     frac = (u - fl)[:, None]
     # Beyond the padding every value is 0 (below) or the total (above).
     k0 = np.clip(fl, -1, 3 * L).astype(np.int64)
-    start = k0 + 1  # the slice [k0 - L + 1, k0] of unpadded indices, in padded ones
-    view_c = np.lib.stride_tricks.sliding_window_view(ck_p, L, axis=1)
-    view_k = np.lib.stride_tricks.sliding_window_view(k_p, L, axis=1)
-    out = view_c[rows, start][:, ::-1] + frac * view_k[rows, start][:, ::-1]
+    # Unpadded indices k0 - j, j < L, in the reversed padded arrays.
+    start = 3 * L - k0
+    out = np.lib.stride_tricks.sliding_window_view(k_r, L, axis=1)[rows, start]
+    out *= frac
+    out += np.lib.stride_tricks.sliding_window_view(ck_r, L, axis=1)[rows, start]
     return out
 
 

@@ -54,7 +54,10 @@ __all__ = ["SimulationParameters", "DEFAULT_PARAMETERS", "LOG_UNIFORM", "resolve
 #      in 21 of 22 real ones measured (Cr L3 of the FeCr oxide 11, which the
 #      network read as O K fine structure); pi* peaks and giant resonances
 #      keep 1..10 (``resonance_peak``).
-SIMULATOR_VERSION = 12
+#  13: cross-sections integrated by eels_autoid.gos (the GOS linear in ln q^2,
+#      zero beyond the table's last q), within 3e-4 of 12's where an element's
+#      cross-section exceeds 1e-3 of its maximum.
+SIMULATOR_VERSION = 13
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,27 @@
-"""Training identification networks: ``eels-autoid train CONFIG [--resume] [--out DIR]``.
+"""Training identification networks, and releasing them as models.
 
-Importing this package does not import Keras; :func:`train` and the export
-functions import it when called.
+The life cycle of a model: a configuration (:func:`load_config`), a run
+(:func:`train`, ``eels-autoid train``), its release (:func:`release_model`,
+``eels-autoid release``: averaged checkpoints, threshold, figures, card), its
+specialists (:func:`add_specialist`) and its installation
+(:func:`install_model`).
+
+Importing this package does not import Keras; the functions that train,
+export and release import it when called.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-
 from ._config import DEFAULT_CONFIG, default_config_path, load_config, output_elements
+from ._release import (
+    TEST_SEED,
+    TEST_SIZE,
+    add_specialist,
+    average_checkpoints,
+    install_model,
+    release_model,
+    simulated_test_set,
+)
 from ._warm_start import transfer_weights
 
 __all__ = [
@@ -21,7 +33,13 @@ __all__ = [
     "export_model",
     "export_run",
     "transfer_weights",
-    "main",
+    "average_checkpoints",
+    "release_model",
+    "add_specialist",
+    "install_model",
+    "simulated_test_set",
+    "TEST_SEED",
+    "TEST_SIZE",
 ]
 
 
@@ -75,105 +93,3 @@ def export_run(run_dir, target_dir=None, **kwargs):
     from ._export import export_run as _export_run
 
     return _export_run(run_dir, target_dir, **kwargs)
-
-
-def _parser():
-    p = argparse.ArgumentParser(
-        prog="eels-autoid train",
-        description="Train an identification network on simulated spectra streamed from "
-        "eels_autoid.simulate, with checkpoints every epoch.",
-    )
-    p.add_argument(
-        "config",
-        help="TOML or JSON configuration (see eels_autoid/training/configs/default.toml); "
-        "with --resume it may be omitted.",
-        nargs="?",
-    )
-    p.add_argument("--out", help="run directory (default runs/<config name>)")
-    p.add_argument(
-        "--resume", action="store_true", help="continue the run in --out after its last epoch"
-    )
-    p.add_argument("--epochs", type=int, help="override the total number of epochs")
-    p.add_argument(
-        "--workers",
-        type=int,
-        help="processes simulating batches ahead of training (default: the config's "
-        "[data] workers; 1 keeps a 2-core laptop busy)",
-    )
-    p.add_argument(
-        "--export-only",
-        action="store_true",
-        help="do not train: export the best checkpoint of the run in --out",
-    )
-    return p
-
-
-def main(argv=None) -> int:
-    """Command line entry point of ``eels-autoid train``.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Arguments after ``train`` (a leading ``"train"`` is accepted too).
-
-    Returns
-    -------
-    int
-        Exit status.
-    """
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["train"]:
-        argv = argv[1:]
-    args = _parser().parse_args(argv)
-    from pathlib import Path
-
-    # Read the configuration before TensorFlow is imported: a typo in it is
-    # reported in one line at once. A resumed run keeps the one it started with.
-    config = None
-    if args.config and not (args.out and (args.resume or args.export_only)):
-        try:
-            config = load_config(args.config)
-        except FileNotFoundError as err:  # its message names the file
-            print(f"eels-autoid train: {err}", file=sys.stderr)
-            return 1
-        # TOML/JSON syntax errors are ValueErrors; a table where a value belongs
-        # (or the reverse) surfaces as TypeError, KeyError or AttributeError.
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, ImportError) as err:
-            print(f"eels-autoid train: invalid configuration {args.config}: {err}", file=sys.stderr)
-            return 1
-    if args.out:
-        out = Path(args.out)
-    elif config is not None:
-        out = Path("runs") / str(config["name"])
-    else:
-        print("eels-autoid train: give a CONFIG or --out DIR.", file=sys.stderr)
-        return 2
-    try:
-        if args.export_only:
-            path = export_run(out)
-            print(f"Exported {path}")
-            return 0
-        if not args.resume and not args.config:
-            print("eels-autoid train: give a CONFIG (or --resume).", file=sys.stderr)
-            return 2
-        state = train(
-            args.config, out, resume=args.resume, epochs=args.epochs, workers=args.workers
-        )
-    # OSError: also a run folder that cannot be made (--out under a file, no permission).
-    except (OSError, ValueError, ImportError) as err:
-        print(f"eels-autoid train: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(
-            f"\nInterrupted. Continue with: eels-autoid train --resume --out {out}",
-            file=sys.stderr,
-        )
-        return 130
-    if state["finished"]:
-        print(
-            f"Done after {state['epoch']} epochs ({state['stop_reason']}); best validation F1 "
-            f"{state['best_val_f1']:.4f} at epoch {state['best_epoch']}. Run: {out}"
-        )
-    else:
-        print(f"Stopped after epoch {state['epoch']}; continue with --resume --out {out}")
-    return 0

@@ -8,7 +8,9 @@ train the wrong thing):
     Name of the run and of the exported model.
 ``[model]``
     ``architecture`` (see :func:`eels_autoid.models.architectures`),
-    ``[model.config]``, the keyword arguments of its builder, and
+    ``[model.config]``, the keyword arguments of its builder (keys left out
+    take :func:`eels_autoid.models.architecture_defaults`; those of
+    ``edgenet`` are the bundled default network's), and
     ``initial_weights``: a ``.keras`` file to start from (a path relative to
     the working directory; empty: random initialisation). The new network
     may be deeper or wider than that one (see
@@ -39,6 +41,8 @@ import copy
 import json
 import sys
 from pathlib import Path
+
+from ..models import DEFAULT_THRESHOLD
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,7 +77,8 @@ DEFAULT_CONFIG = {
         "soft_f1_weight": 1.0,
         "present_only": False,
         "label_smoothing": 0.0,
-        "threshold": 0.5,
+        # The decision threshold of the training-time metrics: a card's default.
+        "threshold": DEFAULT_THRESHOLD,
         "lr_factor": 0.5,
         "lr_patience": 4,
         "min_learning_rate": 1e-6,
@@ -93,7 +98,11 @@ _FREE = {("model", "config"), ("simulator",)}
 
 
 def default_config_path() -> Path:
-    """The example configuration shipped with the package."""
+    """The configuration of the bundled default network.
+
+    Its architecture and the recipe of its last training stage; the file's
+    comments say what it does not reproduce (the runs it was started from).
+    """
     return Path(__file__).parent / "configs" / "default.toml"
 
 

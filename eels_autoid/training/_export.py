@@ -16,11 +16,11 @@ import numpy as np
 
 from .._tensorflow import import_keras
 from ..energy_grid import DEFAULT_GRID
-from ..models._card import ModelCard
+from ..models import ModelCard
 from ..preprocessing import PREPROCESSING_VERSION
 from ..vocabulary import ELEMENTS
 
-__all__ = ["export_model", "export_run"]
+__all__ = ["best_checkpoint", "export_model", "export_run", "run_info"]
 
 
 def _inference_copy(model):
@@ -35,7 +35,7 @@ def _inference_copy(model):
 def _load(member):
     keras = import_keras()
 
-    from ..models import _losses  # noqa: F401  (registers the training loss for compiled files)
+    from ..models import BCESoftF1  # noqa: F401  (registers the training loss for compiled files)
 
     if isinstance(member, (str, Path)):
         return keras.saving.load_model(member, compile=False, safe_mode=True)
@@ -112,6 +112,46 @@ def export_model(
     return path
 
 
+def best_checkpoint(run_dir) -> Path:
+    """The checkpoint of a run with the best validation F1 (the last one if none is marked)."""
+    ckpt = Path(run_dir) / "checkpoints" / "best.keras"
+    return ckpt if ckpt.is_file() else ckpt.with_name("last.keras")
+
+
+def run_info(config, state, network) -> dict:
+    """A card's ``architecture`` and ``training`` fields for a network of a run.
+
+    Parameters
+    ----------
+    config, state : dict
+        The run's ``config.json`` and ``state.json``.
+    network : keras.Model
+
+    Returns
+    -------
+    dict
+        ``architecture`` (name, builder arguments, parameters) and
+        ``training`` (configuration, epochs, best epoch, spectra seen, stop
+        reason, data versions).
+    """
+    return dict(
+        architecture=dict(
+            name=config["model"]["architecture"],
+            config=config["model"]["config"],
+            parameters=int(network.count_params()),
+        ),
+        training=dict(
+            config=config,
+            epochs=state["epoch"],
+            best_epoch=state["best_epoch"],
+            spectra_seen=state["spectra_seen"],
+            stop_reason=state["stop_reason"],
+            # [first epoch, data] for each stretch of the run.
+            data_versions=state.get("data_versions", []),
+        ),
+    )
+
+
 def export_run(run_dir, target_dir=None, *, name=None, threshold=None, source=None):
     """Export the best checkpoint of a training run, with a card describing the run.
 
@@ -135,19 +175,16 @@ def export_run(run_dir, target_dir=None, *, name=None, threshold=None, source=No
     pathlib.Path
         The card's path.
     """
-    from ..evaluation._metrics import best_threshold, decide, micro_scores
+    from ..evaluation import best_threshold, decide, micro_scores
     from ._config import output_elements
-    from ._loop import validation_data
+    from ._data import validation_data
 
     run = Path(run_dir)
     with open(run / "config.json") as f:
         config = json.load(f)
     with open(run / "state.json") as f:
         state = json.load(f)
-    ckpt = run / "checkpoints" / "best.keras"
-    if not ckpt.is_file():
-        ckpt = run / "checkpoints" / "last.keras"
-    model = _load(ckpt)
+    model = _load(best_checkpoint(run))
     name = name or config["export"]["name"] or config["name"]
     threshold = config["export"]["threshold"] if threshold is None else threshold
 
@@ -159,20 +196,7 @@ def export_run(run_dir, target_dir=None, *, name=None, threshold=None, source=No
     threshold = float(threshold)
     val = micro_scores(y_val, decide(p_val, threshold), elements=elements)
     info = dict(
-        architecture=dict(
-            name=config["model"]["architecture"],
-            config=config["model"]["config"],
-            parameters=int(model.count_params()),
-        ),
-        training=dict(
-            config=config,
-            epochs=state["epoch"],
-            best_epoch=state["best_epoch"],
-            spectra_seen=state["spectra_seen"],
-            stop_reason=state["stop_reason"],
-            # [first epoch, data] for each stretch of the run.
-            data_versions=state.get("data_versions", []),
-        ),
+        run_info(config, state, model),
         metrics=dict(
             simulated_validation=dict(
                 n_spectra=int(len(y_val)),

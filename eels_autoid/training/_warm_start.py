@@ -58,7 +58,7 @@ def transfer_weights(model, source) -> dict:
     keras = import_keras()
 
     if isinstance(source, (str, Path)):
-        from ..models import _losses  # noqa: F401  (registers the training loss)
+        from ..models import BCESoftF1  # noqa: F401  (registers the training loss)
 
         source = keras.saving.load_model(source, compile=False, safe_mode=True)
     src = {layer.name: layer for layer in source.layers if layer.weights}

@@ -9,7 +9,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from eels_autoid.evaluation import evaluate_folder, main  # noqa: E402
+from eels_autoid.cli import main  # noqa: E402
+from eels_autoid.evaluation import evaluate_folder  # noqa: E402
 from eels_autoid.models import build_model  # noqa: E402
 from eels_autoid.training import export_model  # noqa: E402
 from eels_autoid.vocabulary import observable_elements  # noqa: E402

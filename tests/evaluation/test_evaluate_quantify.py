@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import eels_autoid
-from eels_autoid.evaluation import evaluate_quantification, folder_half, main
+from eels_autoid.cli import main
+from eels_autoid.evaluation import evaluate_quantification, folder_half
 from eels_autoid.evaluation._evaluate import _load_spectrum
 from eels_autoid.gos import cross_section
 

@@ -11,6 +11,7 @@ import pytest
 from eels_autoid.gos import (
     OCCUPANCY_RATIO,
     cross_section,
+    cross_section_settings,
     effective_angle,
     gosh_file,
     table_cross_section,
@@ -108,6 +109,32 @@ def test_repeated_calls_are_cheap():
     for _ in range(200):
         cross_section("Ba", "M5", E, 200.0, 20.0)
     assert (time.perf_counter() - t) / 200 < 0.01
+
+
+@pytest.mark.parametrize(
+    "element, subshell, onset", [("C", "K", None), ("Fe", "L2,3", None), ("Au", "M5", 2210.0)]
+)
+def test_settings_at_once_are_the_cross_sections_one_by_one(element, subshell, onset):
+    E = np.arange(200.0, 3500.0, 0.5).reshape(2, -1)
+    e0 = np.array([[60.0], [120.0], [300.0]])
+    beta = np.array([1.0, 20.0, 150.0])
+    alpha = np.array([[0.0], [5.0], [30.0]])
+    many = cross_section_settings(element, subshell, E, e0, beta, alpha, onset=onset)
+    assert many.shape == (3, 3) + E.shape
+    for i in range(3):
+        for j in range(3):
+            one = cross_section(element, subshell, E, e0[i, 0], beta[j], alpha[i, 0], onset=onset)
+            assert one.max() > 0
+            np.testing.assert_allclose(many[i, j], one, rtol=1e-12, atol=1e-14 * one.max())
+
+
+def test_settings_at_once_take_scalars_and_refuse_an_onset_for_a_pair():
+    E = np.linspace(250.0, 500.0, 60)
+    np.testing.assert_array_equal(
+        cross_section_settings("C", "K", E, 200.0, 20.0), cross_section("C", "K", E, 200.0, 20.0)
+    )
+    with pytest.raises(ValueError, match="onset"):
+        cross_section_settings("Fe", "L2,3", E, [200.0], [20.0], onset=700.0)
 
 
 @pytest.mark.parametrize(

@@ -1,53 +1,25 @@
-"""Cross-sections: the GOS-table path against exspy's EELSCLEdge with the same file."""
+"""Cross-sections: the simulator's bank against eels_autoid.gos and exspy's EELSCLEdge."""
 
 import numpy as np
 import pytest
 
-from eels_autoid.simulate import GoshTables, simulate_batch
-from eels_autoid.simulate._edges import BANK_ANGLES, effective_angle, gos_module_available
+from eels_autoid import gos
+from eels_autoid.simulate import CrossSectionBank, _edges, simulate_batch
+from eels_autoid.simulate._edges import BANK_ANGLES, MIN_SUBSHELL_ONSET, effective_angle
+from eels_autoid.vocabulary import subshell_onsets
 
 from .conftest import recorded_axis, window
-
-needs_gos = pytest.mark.skipif(
-    not gos_module_available(), reason="eels_autoid.gos tables not built"
-)
 
 
 def _exspy_edge(element, subshell, beam_energy, beta, alpha):
     pytest.importorskip("exspy")
     from exspy.components import EELSCLEdge
 
-    from eels_autoid.gos import gosh_file
-
-    edge = EELSCLEdge(f"{element}_{subshell}", GOS="dft", gos_file_path=str(gosh_file()))
+    edge = EELSCLEdge(f"{element}_{subshell}", GOS="dft", gos_file_path=str(gos.gosh_file()))
     edge.E0 = beam_energy
     edge.collection_angle = beta
     edge.convergence_angle = alpha
     return edge
-
-
-@needs_gos
-@pytest.mark.parametrize(
-    "element, subshell, alpha",
-    [
-        ("Ti", "L3", 0.0),
-        ("O", "K", 5.0),
-        ("La", "M5", 10.0),
-        ("Fe", "L1", 0.0),
-        ("Sr", "M3", 2.0),
-        ("Ba", "N4", 0.0),
-    ],
-)
-def test_tables_match_exspy_edge(element, subshell, alpha):
-    from eels_autoid.gos import gosh_file
-
-    edge = _exspy_edge(element, subshell, 200.0, 20.0, alpha)
-    onset = edge.onset_energy.value
-    energy = np.linspace(onset + 0.5, onset + 600, 700)
-    ref = edge.function(energy)
-    ours = GoshTables(gosh_file()).cross_section(element, subshell, energy, 200.0, 20.0, alpha)
-    assert np.all(ref > 0)
-    np.testing.assert_allclose(ours, ref, rtol=0.01)
 
 
 def test_effective_angle_matches_exspy():
@@ -58,7 +30,6 @@ def test_effective_angle_matches_exspy():
         assert effective_angle(e0, e, a, b) == pytest.approx(exspy_angle(e0, e, a, b), rel=1e-9)
 
 
-@needs_gos
 @pytest.mark.parametrize("element, start", [("B", 150.0), ("Si", 110.0), ("O", 480.0)])
 def test_isolated_simulated_edge_matches_exspy(bank, quiet, element, start):
     """The simulator's edge alone (no blur, plural scattering, fine structure,
@@ -94,67 +65,57 @@ def test_isolated_simulated_edge_matches_exspy(bank, quiet, element, start):
     per_ev = sim["components"]["edges"][0] / sim["truth"]["edge_scale"][0] / sim["scale"][0]
     ref = sum(_exspy_edge(element, s, 200.0, beta, 0.0).function(energy) for s in subshells)
     # Away from the onsets, where the one-fine-step blur of the kernel matters.
-    from eels_autoid.vocabulary import subshell_onsets
-
     ons = subshell_onsets(element)
     far = np.all([np.abs(energy - ons[s]) > 4 for s in subshells], axis=0) & (ref > 0)
     assert far.sum() > 500
     np.testing.assert_allclose(per_ev[far], ref[far], rtol=0.01)
 
 
-@needs_gos
-@pytest.mark.parametrize(
-    "element, subshell", [("Mn", "L3"), ("Ce", "M4"), ("Zr", "M2"), ("Ta", "N5")]
-)
-def test_tables_match_the_gos_module(element, subshell):
-    """The simulator reads the same tables as eels_autoid.gos.cross_section."""
-    from eels_autoid.gos import cross_section, gosh_file
-    from eels_autoid.vocabulary import subshell_onsets
-
-    onset = subshell_onsets(element)[subshell]
-    energy = np.linspace(onset + 1, onset + 500, 400)
-    ref = cross_section(element, subshell, energy, 120.0, 30.0, 8.0)
-    ours = GoshTables(gosh_file()).cross_section(element, subshell, energy, 120.0, 30.0, 8.0)
-    np.testing.assert_allclose(ours, ref, rtol=0.01)
-
-
-def test_bank_rows_are_the_summed_subshells(bank):
-    k = bank.setting_index(200.0, BANK_ANGLES[4])
-    row = bank.table[bank.rows(["Fe"], [k])[0]]
-    e0, angle = bank.setting(k)
-    direct = sum(
-        bank.provider.cross_section_effective("Fe", s, bank.energies, float(e0), float(angle))
-        for s in bank.onsets("Fe")
-    )
-    np.testing.assert_allclose(row, direct, rtol=1e-5, atol=1e-6 * direct.max())
+# Light and heavy elements, K to N subshells, combined L2,3 names (Na, Al),
+# settings from the first to the last of the bank's grid.
+@pytest.mark.parametrize("element", ["B", "Na", "Al", "Fe", "Sr", "Ce", "Au", "Bi"])
+def test_bank_rows_are_the_gos_modules_cross_sections(tmp_path, element):
+    """One integration code path: every bank row is the sum of eels_autoid.gos's
+    cross-sections of the element's subshells, to the table's float32 rounding."""
+    bank = CrossSectionBank(cache_dir=tmp_path)
+    settings = np.array([0, 7, 22, 31, 40, bank.n_settings - 1])
+    rows = bank.rows([element] * len(settings), settings)
+    names = bank.onsets(element)
+    assert names and min(names.values()) >= MIN_SUBSHELL_ONSET
+    for row, k in zip(rows, settings, strict=True):
+        e0, angle = bank.setting(k)
+        direct = sum(
+            gos.cross_section(element, name, bank.energies, float(e0), float(angle))
+            for name in names
+        )
+        assert direct.max() > 0
+        np.testing.assert_allclose(bank.table[row], direct, rtol=1e-6, atol=1e-9 * direct.max())
 
 
-def test_hydrogenic_stand_in_simulates():
-    """Without the project's tables the simulator still runs on exspy's hydrogenic edges."""
-    pytest.importorskip("exspy")
-    from exspy.components import EELSCLEdge
+def test_bank_holds_every_tabulated_subshell_from_30_ev():
+    bank = CrossSectionBank(cache_dir=False)
+    fe = bank.onsets("Fe")
+    assert set(fe) == {"L3", "L2", "L1", "M3", "M2", "M1"}  # K (7.1 keV): no table
+    assert all(onset >= MIN_SUBSHELL_ONSET for onset in fe.values())
+    assert "L2,3" in bank.onsets("Al")  # one name for the pair, one table
 
-    from eels_autoid.simulate import CrossSectionBank, HydrogenicStandIn
 
-    provider = HydrogenicStandIn()
-    edge = EELSCLEdge("O_K", GOS="hydrogenic")
-    edge.E0, edge.collection_angle = 200.0, 20.0
-    edge.effective_angle.value = 20.0  # parallel beam: the collection angle
-    edge._integrate_GOS()  # a model does this when the component is added
-    energy = np.linspace(540, 900, 50)
-    np.testing.assert_allclose(
-        provider.cross_section("O", "K", energy, 200.0, 20.0), edge.function(energy), rtol=1e-6
-    )
-    bank = CrossSectionBank(provider, cache_dir=False)
-    sim = simulate_batch(
-        4,
-        seed=0,
-        elements=["Ti", "O"],
-        bank=bank,
-        beam_energy=(200.0,),
-        collection_angle=(20.0, 20.0),
-        convergence_angle=(5.0, 5.0),
-        edge_ratio=(1.0, 1.0),
-        **window(400.0, 0.5, 800),
-    )
-    assert sim["labels"].sum(1).min() >= 1
+def test_bank_disk_cache_serves_only_tables_of_the_same_computation(tmp_path, monkeypatch):
+    first = CrossSectionBank(cache_dir=tmp_path)
+    first.build_all(["B"])
+    key = first.cache_key()
+    # A new bank with the same key loads the saved block instead of integrating.
+    saved = np.load(first._path("B"))
+    saved[:] = 1.0
+    np.save(first._path("B"), saved)
+    second = CrossSectionBank(cache_dir=tmp_path)
+    assert np.all(second.table[second.rows(["B"], [3])[0]] == 1.0)
+    # Another version of the tables' computation must not reuse it.
+    monkeypatch.setattr(_edges, "TABLES_VERSION", _edges.TABLES_VERSION + 1)
+    third = CrossSectionBank(cache_dir=tmp_path)
+    assert third.cache_key() != key
+    row = third.table[third.rows(["B"], [3])[0]]
+    e0, angle = third.setting(3)
+    direct = gos.cross_section("B", "K", third.energies, float(e0), float(angle))
+    assert list(third.onsets("B")) == ["K"]
+    np.testing.assert_allclose(row, direct, rtol=1e-6, atol=1e-9 * direct.max())

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from eels_autoid import ELEMENTS
+from eels_autoid.energy_grid import MIN_MEASURED_CHANNELS
 from eels_autoid.simulate import FocusedBatches, focused_batches
 
 FAMILY = ("Ba",) + ELEMENTS[ELEMENTS.index("La") : ELEMENTS.index("Lu") + 1]
@@ -16,7 +17,7 @@ def test_batches_hold_the_family_labels_and_windows_on_the_regions():
     assert x.shape == (48, 3072, 2) and y.shape == (48, len(FAMILY))
     g = np.arange(3072.0)
     inside = ((g >= 75) & (g <= 250)) | ((g >= 760) & (g <= 1700))
-    assert np.all((x[:, inside, 1] > 0).sum(axis=1) >= 16)
+    assert np.all((x[:, inside, 1] > 0).sum(axis=1) >= MIN_MEASURED_CHANNELS)
     # A pure function of (seed, index).
     x2, y2 = focused_batches(48, focus=FAMILY, regions=REGIONS, seed=5, keras=False)[0]
     np.testing.assert_array_equal(x, x2)

@@ -362,8 +362,8 @@ def test_rb_to_ag_m45_edges_rise_late_without_a_near_edge_peak():
     # Real 4d-metal oxides (EELS Atlas Y2O3, ZrO2, Nb2O5, Rh2O3, PdO) show their
     # M4,5 maximum 20..80 eV above the onset and nothing sharp at it; the
     # generic templates open with peaks in the first 15 eV.
-    from eels_autoid.simulate._core import _FS_DELAYED, _FS_PLAIN, _FS_WHITE, _fs_kind
     from eels_autoid.simulate._edges import FS_LENGTH, FS_STEP, fine_structure_parts
+    from eels_autoid.simulate._fine_structure import _FS_DELAYED, _FS_PLAIN, _FS_WHITE, _fs_kind
 
     assert _fs_kind(atomic_number("Pd"), "M5") == _FS_DELAYED
     assert _fs_kind(atomic_number("Y"), "M4") == _FS_DELAYED

@@ -15,8 +15,9 @@ keras = pytest.importorskip("keras")
 from toy_data import toy_batches  # noqa: E402  (tests/training is on sys.path)
 
 import eels_autoid  # noqa: E402
-from eels_autoid.training import default_config_path, load_config, main, train  # noqa: E402
-from eels_autoid.training._loop import epoch_seed  # noqa: E402
+from eels_autoid.cli import main  # noqa: E402
+from eels_autoid.training import default_config_path, load_config, train  # noqa: E402
+from eels_autoid.training._data import epoch_seed  # noqa: E402
 
 TINY_EDGENET = {
     "stem_filters": 8,
@@ -103,10 +104,10 @@ def test_cli_train_resume_and_refusal(tmp_path, capsys):
     assert main(["train", str(cfg), "--out", str(out)]) == 0
     assert (out / "export/tiny.keras").is_file()
     # A second start into the same directory is refused ...
-    assert main([str(cfg), "--out", str(out)]) == 1
+    assert main(["train", str(cfg), "--out", str(out)]) == 1
     assert "--resume" in capsys.readouterr().err
     # ... a resume with more epochs continues from the saved epoch.
-    assert main(["--resume", "--out", str(out), "--epochs", "2"]) == 0
+    assert main(["train", "--resume", "--out", str(out), "--epochs", "2"]) == 0
     state = json.loads((out / "state.json").read_text())
     assert state["epoch"] == 2
     assert state["data_versions"] == [[1, "toy_data:toy_batches"]]
@@ -146,7 +147,7 @@ def test_a_specialist_trains_on_its_family_and_exports_its_elements(tmp_path):
 def test_simulation_workers_give_the_same_batches_as_the_training_process():
     # Workers only move where batches are made: the data (and so a resumed
     # run) must not depend on their number.
-    from eels_autoid.training._loop import _batches, _simulation_pool
+    from eels_autoid.training._data import _batches, _simulation_pool
 
     source = "eels_autoid.simulate:training_batches"
     here = list(_batches(source, 4, 123, {"channels": (128, 256)}, 3))

@@ -1,4 +1,5 @@
-"""Checks on the signal handed to identify_edges, and its energy axis in eV."""
+"""The energy axis of a signal in eV, and its zero-loss peak: shared by identification,
+quantification, evaluation and the reports."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..preprocessing import MAX_BRIDGED_GAP, bridge_gaps
+from ._computing import is_lazy
+
+__all__ = [
+    "EnergyAxis",
+    "energy_axis",
+    "is_undefined_units",
+    "zero_loss_centres",
+    "zero_loss_shift",
+]
 
 
 @functools.cache
@@ -34,7 +43,8 @@ class EnergyAxis:
         return EnergyAxis(self.offset + shift, self.scale, self.size)
 
 
-def _is_undefined(units) -> bool:
+def is_undefined_units(units) -> bool:
+    """Whether HyperSpy's axis units (or name) are unset."""
     return units is None or str(units).strip() in ("", "<undefined>", "Undefined", "t.Undefined")
 
 
@@ -74,7 +84,7 @@ def energy_axis(signal, *, what: str = "signal") -> EnergyAxis:
     if 0 in signal.data.shape:
         raise ValueError(f"The {what} is empty: its data shape is {signal.data.shape}.")
     units = axis.units
-    if _is_undefined(units):
+    if is_undefined_units(units):
         warnings.warn(
             f"The {what}'s energy axis has no units; assuming eV.", UserWarning, stacklevel=3
         )
@@ -227,7 +237,7 @@ def zero_loss_shift(low_loss, signal) -> float:
             "give a low-loss with the same navigation shape, or a single spectrum."
         )
     data = low_loss.data
-    if hasattr(data, "compute"):
+    if is_lazy(data):
         data = data.compute()
     spectra = np.asarray(data, dtype=float).reshape(-1, ll_axis.size)
     energies = ll_axis.offset + ll_axis.scale * np.arange(ll_axis.size)
@@ -260,69 +270,3 @@ def zero_loss_shift(low_loss, signal) -> float:
             stacklevel=3,
         )
     return shift
-
-
-def unusable_spectra(spectra):
-    """Which spectra cannot be identified: (empty, negated) boolean masks.
-
-    Empty: no finite, non-zero channel. Negated: most finite channels and
-    their sum are negative *and* the intensity rises with energy loss, as
-    for an inverted spectrum (a core-loss spectrum falls with energy). A
-    spectrum with too much dark subtracted falls with energy and is kept; a
-    background-subtracted one, positive over its edges, is not negative.
-
-    Parameters
-    ----------
-    spectra : numpy.ndarray, shape (n, size)
-    """
-    spectra = np.asarray(spectra)
-    finite = np.isfinite(spectra)
-    values = np.where(finite, spectra, 0).astype(np.float64, copy=False)
-    empty = ~(finite & (values != 0)).any(axis=1)
-    negative = ((values < 0).sum(axis=1) * 2 > finite.sum(axis=1)) & (values.sum(axis=1) < 0)
-    channels = np.arange(spectra.shape[1]) - (spectra.shape[1] - 1) / 2
-    rising = (values * channels).sum(axis=1) > 0
-    return empty, ~empty & negative & rising
-
-
-def bad_value_counts(block):
-    """(non-finite values, bridged values, empty spectra, negated spectra) in one block."""
-    spectra = np.asarray(block).reshape(-1, block.shape[-1])
-    n_bad = int((~np.isfinite(spectra)).sum())
-    bridged = bridge_gaps(spectra)
-    n_bridged = n_bad - int((~np.isfinite(bridged)).sum())
-    empty, negated = unusable_spectra(bridged)
-    counts = np.array([n_bad, n_bridged, empty.sum(), negated.sum(), len(spectra)], dtype=np.int64)
-    return counts.reshape((1,) * (block.ndim - 1) + (5,))
-
-
-def warn_bad_values(counts, stacklevel=3):
-    """The warnings for non-finite values and unusable spectra, from :func:`bad_value_counts`.
-
-    ``counts`` holds (non-finite values, bridged values, empty spectra,
-    negated spectra, spectra).
-    """
-    n_bad, n_bridged, n_empty, n_negated, n = (int(c) for c in np.asarray(counts))
-    if n_bad:
-        rest = n_bad - n_bridged
-        warnings.warn(
-            f"The signal holds {n_bad} NaN or inf values: {n_bridged} in runs of at most "
-            f"{MAX_BRIDGED_GAP} channels are interpolated from their neighbours, the other {rest} "
-            "are treated as not measured.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-    if n_empty:
-        warnings.warn(
-            f"{n_empty} of {n} spectra are all zero (or not finite); their probabilities are set "
-            "to 0.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-    if n_negated:
-        warnings.warn(
-            f"{n_negated} of {n} spectra are mostly negative (inverted, or too much dark or "
-            "background subtracted); their probabilities are set to 0.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )

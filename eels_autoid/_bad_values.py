@@ -1,0 +1,81 @@
+"""Values a spectrum cannot hold: non-finite channels, empty and inverted spectra.
+
+Counted in the same pass over the data as the identification, and warned
+about alike for spectra in memory and lazy ones.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .preprocessing import MAX_BRIDGED_GAP, bridge_gaps
+
+__all__ = ["unusable_spectra", "bad_value_counts", "warn_bad_values"]
+
+
+def unusable_spectra(spectra):
+    """Which spectra cannot be identified: (empty, negated) boolean masks.
+
+    Empty: no finite, non-zero channel. Negated: most finite channels and
+    their sum are negative *and* the intensity rises with energy loss, as
+    for an inverted spectrum (a core-loss spectrum falls with energy). A
+    spectrum with too much dark subtracted falls with energy and is kept; a
+    background-subtracted one, positive over its edges, is not negative.
+
+    Parameters
+    ----------
+    spectra : numpy.ndarray, shape (n, size)
+    """
+    spectra = np.asarray(spectra)
+    finite = np.isfinite(spectra)
+    values = np.where(finite, spectra, 0).astype(np.float64, copy=False)
+    empty = ~(finite & (values != 0)).any(axis=1)
+    negative = ((values < 0).sum(axis=1) * 2 > finite.sum(axis=1)) & (values.sum(axis=1) < 0)
+    channels = np.arange(spectra.shape[1]) - (spectra.shape[1] - 1) / 2
+    rising = (values * channels).sum(axis=1) > 0
+    return empty, ~empty & negative & rising
+
+
+def bad_value_counts(block):
+    """(non-finite values, bridged values, empty spectra, negated spectra) in one block."""
+    spectra = np.asarray(block).reshape(-1, block.shape[-1])
+    n_bad = int((~np.isfinite(spectra)).sum())
+    bridged = bridge_gaps(spectra)
+    n_bridged = n_bad - int((~np.isfinite(bridged)).sum())
+    empty, negated = unusable_spectra(bridged)
+    counts = np.array([n_bad, n_bridged, empty.sum(), negated.sum(), len(spectra)], dtype=np.int64)
+    return counts.reshape((1,) * (block.ndim - 1) + (5,))
+
+
+def warn_bad_values(counts, stacklevel=3):
+    """The warnings for non-finite values and unusable spectra, from :func:`bad_value_counts`.
+
+    ``counts`` holds (non-finite values, bridged values, empty spectra,
+    negated spectra, spectra).
+    """
+    n_bad, n_bridged, n_empty, n_negated, n = (int(c) for c in np.asarray(counts))
+    if n_bad:
+        rest = n_bad - n_bridged
+        warnings.warn(
+            f"The signal holds {n_bad} NaN or inf values: {n_bridged} in runs of at most "
+            f"{MAX_BRIDGED_GAP} channels are interpolated from their neighbours, the other {rest} "
+            "are treated as not measured.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if n_empty:
+        warnings.warn(
+            f"{n_empty} of {n} spectra are all zero (or not finite); their probabilities are set "
+            "to 0.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if n_negated:
+        warnings.warn(
+            f"{n_negated} of {n} spectra are mostly negative (inverted, or too much dark or "
+            "background subtracted); their probabilities are set to 0.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
