@@ -30,11 +30,16 @@ def unusable_spectra(spectra):
     """
     spectra = np.asarray(spectra)
     finite = np.isfinite(spectra)
-    values = np.where(finite, spectra, 0).astype(np.float64, copy=False)
-    empty = ~(finite & (values != 0)).any(axis=1)
-    negative = ((values < 0).sum(axis=1) * 2 > finite.sum(axis=1)) & (values.sum(axis=1) < 0)
+    # Blocks of thousands of spectra: no float64 copy of finite data (the
+    # usual case), and matrix-vector products instead of full-size temporaries.
+    values = spectra if finite.all() else np.where(finite, spectra, 0)
+    n_finite = finite.sum(axis=1)
+    del finite
+    empty = ~(values != 0).any(axis=1)
     channels = np.arange(spectra.shape[1]) - (spectra.shape[1] - 1) / 2
-    rising = (values * channels).sum(axis=1) > 0
+    total = values @ np.ones(spectra.shape[1])
+    negative = ((values < 0).sum(axis=1) * 2 > n_finite) & (total < 0)
+    rising = values @ channels > 0
     return empty, ~empty & negative & rising
 
 
