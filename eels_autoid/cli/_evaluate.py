@@ -72,12 +72,37 @@ def run(args) -> int:
             print(f"eels-autoid evaluate: --out {args.out}: {problem}", file=sys.stderr)
             return 1
     if args.quantify:
-        return _quantify(args, path)
+        return _report(args, path, *_quantification(args, path))
+    return _report(args, path, *_identification(args, path))
+
+
+def _report(args, path, evaluate, describe, write) -> int:
+    """Evaluate, print the report and write it into ``--out``; one line for a failure."""
+    try:
+        report = evaluate()
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        print(f"eels-autoid evaluate: {err}", file=sys.stderr)
+        return 1
+    # h5py, NumPy and the spectrum readers raise OSError on a file they cannot read,
+    # mostly without its name.
+    except OSError as err:
+        print(f"eels-autoid evaluate: cannot read {path}: {err}", file=sys.stderr)
+        return 1
+    print(describe(report))
+    if args.out:
+        with ResultsFolder(args.out) as folder:
+            write(report, folder)
+        print(f"Written to {folder.root}")
+    return 0
+
+
+def _identification(args, path):
+    """How ``eels-autoid evaluate PATH`` evaluates identification, describes and writes it."""
     from ..evaluation import evaluate_folder, evaluate_test_set, format_report, write_report
 
-    try:
+    def evaluate():
         if path.is_dir():
-            report = evaluate_folder(
+            return evaluate_folder(
                 path,
                 model=args.model,
                 threshold=args.threshold,
@@ -87,48 +112,35 @@ def run(args) -> int:
                 energy_shift=args.energy_shift,
                 half=args.half,
             )
-        elif path.is_file():
+        if path.is_file():
             if args.energy_shift:
                 raise ValueError("--energy-shift applies to folders of spectra, not test sets.")
             if args.half:
                 raise ValueError("--half applies to folders of spectra, not test sets.")
-            report = evaluate_test_set(
+            return evaluate_test_set(
                 path, model=args.model, threshold=args.threshold, split=args.split
             )
-        else:
-            raise FileNotFoundError(f"{path} does not exist.")
-    except (FileNotFoundError, ValueError, KeyError) as err:
-        print(f"eels-autoid evaluate: {err}", file=sys.stderr)
-        return 1
-    # h5py, NumPy and the spectrum readers raise OSError on a file they cannot read,
-    # mostly without its name.
-    except OSError as err:
-        print(f"eels-autoid evaluate: cannot read {path}: {err}", file=sys.stderr)
-        return 1
-    print(format_report(report))
-    if args.out:
-        with ResultsFolder(args.out) as folder:
-            write_report(report, folder)
-        print(f"Written to {folder.root}")
-    return 0
+        raise FileNotFoundError(f"{path} does not exist.")
+
+    return evaluate, format_report, write_report
 
 
-def _quantify(args, path) -> int:
-    """``eels-autoid evaluate DIR --quantify``."""
+def _quantification(args, path):
+    """How ``eels-autoid evaluate DIR --quantify`` evaluates quantification."""
     from ..evaluation import (
         evaluate_quantification,
         format_quantification_report,
         write_quantification_report,
     )
 
-    try:
+    def evaluate():
         if args.energy_shift:
             raise ValueError("--energy-shift does not apply to --quantify.")
         if not path.is_dir():
             raise FileNotFoundError(
                 f"{path} is not a folder: --quantify needs a folder with a labels file."
             )
-        report = evaluate_quantification(
+        return evaluate_quantification(
             path,
             elements=("labelled", "identified"),
             half=args.half,
@@ -137,15 +149,5 @@ def _quantify(args, path) -> int:
             labels=args.labels,
             exclude=() if args.include_carbon else ("C",),
         )
-    except (FileNotFoundError, ValueError, KeyError) as err:
-        print(f"eels-autoid evaluate: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"eels-autoid evaluate: cannot read {path}: {err}", file=sys.stderr)
-        return 1
-    print(format_quantification_report(report))
-    if args.out:
-        with ResultsFolder(args.out) as folder:
-            write_quantification_report(report, folder)
-        print(f"Written to {folder.root}")
-    return 0
+
+    return evaluate, format_quantification_report, write_quantification_report
