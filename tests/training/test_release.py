@@ -9,10 +9,12 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from toy_data import tiny_specialist_config  # noqa: E402  (tests/training is on sys.path)
+
 import eels_autoid  # noqa: E402
 from eels_autoid.cli import main  # noqa: E402
 from eels_autoid.evaluation import best_threshold  # noqa: E402
-from eels_autoid.training import average_checkpoints, load_config, train  # noqa: E402
+from eels_autoid.training import average_checkpoints, train  # noqa: E402
 
 SHIPPED = Path(eels_autoid.__file__).parent / "weights" / "default.json"
 
@@ -43,18 +45,6 @@ def _tiny_run_config():
     }
 
 
-def _tiny_specialist_config():
-    # The shipped lanthanide specialist's recipe, shrunk.
-    config = load_config(
-        Path(eels_autoid.__file__).parent / "training" / "configs" / "lanthanides.toml"
-    )
-    config["model"]["config"].update(filters=[4, 8], dense_units=8)
-    config["training"].update(batch_size=8, steps_per_epoch=2, epochs=1, verbose=0)
-    config["validation"]["size"] = 16
-    config["data"]["workers"] = 0
-    return config
-
-
 def _labelled_folder(folder):
     """Two labelled spectrum files (one a 2-pixel map) with O K and Ti L2,3 steps."""
     import hyperspy.api as hs
@@ -81,7 +71,7 @@ def runs(tmp_path_factory):
     """A tiny full-network run, a tiny lanthanide specialist run and labelled spectra."""
     d = tmp_path_factory.mktemp("life_cycle")
     train(_tiny_run_config(), d / "full")
-    train(_tiny_specialist_config(), d / "lanthanides")
+    train(tiny_specialist_config(), d / "lanthanides")
     return d / "full", d / "lanthanides", _labelled_folder(d / "real")
 
 
@@ -183,7 +173,7 @@ def test_a_run_is_released_averaged_and_given_a_specialist(runs, tmp_path, capsy
     shipped_lanthanides = next(sp for sp in shipped["specialists"] if sp["name"] == "lanthanides")
     assert _keys(entry["training"]) == _keys(shipped_lanthanides["training"])
     assert entry["training"]["warm_start"] == shipped_lanthanides["training"]["warm_start"]
-    assert entry["elements"] == list(_tiny_specialist_config()["simulator"]["focus"])
+    assert entry["elements"] == list(tiny_specialist_config()["simulator"]["focus"])
     assert _keys(entry["metrics"]["simulated_validation"]) == [
         "n_spectra", "threshold", "precision", "recall", "f1", "exact_match"
     ]  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from toy_data import toy_batches  # noqa: E402  (tests/training is on sys.path)
+from toy_data import tiny_specialist_config, toy_batches  # noqa: E402  (tests/training is on sys.path)
 
 import eels_autoid  # noqa: E402
 from eels_autoid.cli import main  # noqa: E402
@@ -126,13 +126,7 @@ def test_a_specialist_trains_on_its_family_and_exports_its_elements(tmp_path):
     # source, architecture and 16 outputs go through the loop and the export.
     from eels_autoid.training import output_elements
 
-    config = load_config(
-        Path(eels_autoid.__file__).parent / "training" / "configs" / "lanthanides.toml"
-    )
-    config["model"]["config"].update(filters=[4, 8], dense_units=8)
-    config["training"].update(batch_size=8, steps_per_epoch=2, epochs=1, verbose=0)
-    config["validation"]["size"] = 16
-    config["data"]["workers"] = 0
+    config = tiny_specialist_config()
     family = output_elements(config)
     assert family[0] == "Ba" and len(family) == 16
     train(config, tmp_path / "run")

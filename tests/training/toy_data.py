@@ -41,3 +41,20 @@ def toy_batches(batch_size, *, seed=None, **parameters):
     rng = np.random.default_rng(seed)
     while True:
         yield toy_spectra(batch_size, rng)
+
+
+def tiny_specialist_config():
+    """The bundled lanthanide specialist's configuration, shrunk to train in seconds."""
+    from pathlib import Path
+
+    import eels_autoid
+    from eels_autoid.training import load_config
+
+    config = load_config(
+        Path(eels_autoid.__file__).parent / "training" / "configs" / "lanthanides.toml"
+    )
+    config["model"]["config"].update(filters=[4, 8], dense_units=8)
+    config["training"].update(batch_size=8, steps_per_epoch=2, epochs=1, verbose=0)
+    config["validation"]["size"] = 16
+    config["data"]["workers"] = 0
+    return config
