@@ -13,8 +13,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LinearProblem", "fit_block", "evaluate_block", "output_layout", "separability"]
+from .._computing import block_chunks
 
+__all__ = [
+    "LinearProblem",
+    "fit_block",
+    "evaluate_block",
+    "output_layout",
+    "separability",
+    "lazy_blocks",
+    "map_pixels",
+]
+
+# Spectra per block: a block of 2048 channels and its float64 work arrays
+# take ~40 MB, and a threaded scheduler holds one block per thread.
+SPECTRA_PER_BLOCK = 512
 # Spectra per batch of per-pixel designs (low-loss convolution, outlier refits):
 # bounds the (batch, channels, columns) arrays to a few tens of MB.
 _PIXEL_BATCH = 128
@@ -303,3 +316,42 @@ def evaluate_block(coefficients, lowloss=None, *, problem, columns=None):
             a = _convolved_design(problem, np.nan_to_num(lowloss[rows]))
             y[rows] = np.einsum("pnk,pk->pn", a, x[rows])
     return y.reshape(*nav_shape, problem.design.shape[0])
+
+
+def lazy_blocks(data, ll_data):
+    """Dask arrays of the spectra (and low loss) with aligned navigation chunks."""
+    import dask.array as da
+
+    darr = da.asarray(data)
+    if darr.ndim == 1:
+        darr = darr[None]
+    chunks = (*block_chunks(darr.shape[:-1], SPECTRA_PER_BLOCK), -1)
+    darr = darr.rechunk(chunks)
+    llarr = None
+    if ll_data is not None:
+        llarr = da.asarray(ll_data)
+        if llarr.ndim == 1:
+            llarr = llarr[None]
+        llarr = llarr.rechunk((*darr.chunks[:-1], -1))
+    return darr, llarr
+
+
+def map_pixels(func, darr, llarr, size, **kwargs):
+    """Apply ``func(spectra[, lowloss], **kwargs)`` block by block: (..., N) -> (..., size)."""
+    import dask.array as da
+
+    nd = darr.ndim
+    nav = tuple(range(nd - 1))
+    args = [darr, (*nav, nd - 1)]
+    if llarr is not None:
+        args += [llarr, (*nav, nd)]
+    return da.blockwise(
+        func,
+        (*nav, nd + 1),
+        *args,
+        new_axes={nd + 1: size},
+        concatenate=True,
+        dtype=float,
+        meta=np.empty((0,) * nd),
+        **kwargs,
+    )

@@ -9,13 +9,21 @@ import numpy as np
 
 from .. import vocabulary
 from .._bad_values import unusable_spectra
-from .._computing import block_chunks, compute, is_lazy
+from .._computing import compute, is_lazy
 from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
 from ..identification import MIN_AREA_FRACTION
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, plan_edges, twin_element_edges
-from ._fit import LinearProblem, fit_block, output_layout, separability
+from ._fit import (
+    SPECTRA_PER_BLOCK,
+    LinearProblem,
+    fit_block,
+    lazy_blocks,
+    map_pixels,
+    output_layout,
+    separability,
+)
 
 __all__ = ["quantify"]
 
@@ -26,9 +34,6 @@ MIN_FIT_ENERGY = 50.0
 ONSET_TOLERANCE = 5.0
 # An element needs this many fitted channels where its edges are non-zero.
 _MIN_EDGE_CHANNELS = 10
-# Spectra per block: a block of 2048 channels and its float64 work arrays
-# take ~40 MB, and a threaded scheduler holds one block per thread.
-_SPECTRA_PER_BLOCK = 512
 # The background is the best single power law (exponent r0, from the mean
 # spectrum) plus one with exponent r0 + this: with coefficients of either
 # sign, each pixel's background can steepen or flatten (a linearised free
@@ -219,8 +224,8 @@ def _mean_spectrum(data, show_progressbar):
     if not is_lazy(data):
         flat = data.reshape(-1, n)
         total, count = np.zeros(n), np.zeros(n)
-        for start in range(0, len(flat), _SPECTRA_PER_BLOCK):
-            block = np.asarray(flat[start : start + _SPECTRA_PER_BLOCK], dtype=float)
+        for start in range(0, len(flat), SPECTRA_PER_BLOCK):
+            block = np.asarray(flat[start : start + SPECTRA_PER_BLOCK], dtype=float)
             finite = np.isfinite(block)
             total += np.where(finite, block, 0.0).sum(axis=0)
             count += finite.sum(axis=0)
@@ -284,57 +289,18 @@ def _fit_in_memory(data, ll_data, problem, show_progressbar):
     ll_flat = None if ll_data is None else np.asarray(ll_data).reshape(len(flat), -1)
     size = output_layout(problem.n_columns, problem.n_elements)["size"]
     out = np.empty((len(flat), size))
-    starts = range(0, len(flat), _SPECTRA_PER_BLOCK)
+    starts = range(0, len(flat), SPECTRA_PER_BLOCK)
     show = _show(show_progressbar, len(flat))
     for start in progressbar(starts, disable=not show, desc="Quantifying"):
-        rows = slice(start, start + _SPECTRA_PER_BLOCK)
+        rows = slice(start, start + SPECTRA_PER_BLOCK)
         out[rows] = fit_block(
             flat[rows], None if ll_flat is None else ll_flat[rows], problem=problem
         )
     return out.reshape(*data.shape[:-1], size)
 
 
-def _lazy_blocks(data, ll_data):
-    """Dask arrays of the spectra (and low loss) with aligned navigation chunks."""
-    import dask.array as da
-
-    darr = da.asarray(data)
-    if darr.ndim == 1:
-        darr = darr[None]
-    chunks = (*block_chunks(darr.shape[:-1], _SPECTRA_PER_BLOCK), -1)
-    darr = darr.rechunk(chunks)
-    llarr = None
-    if ll_data is not None:
-        llarr = da.asarray(ll_data)
-        if llarr.ndim == 1:
-            llarr = llarr[None]
-        llarr = llarr.rechunk((*darr.chunks[:-1], -1))
-    return darr, llarr
-
-
-def map_pixels(func, darr, llarr, size, **kwargs):
-    """Apply ``func(spectra[, lowloss], **kwargs)`` block by block: (..., N) -> (..., size)."""
-    import dask.array as da
-
-    nd = darr.ndim
-    nav = tuple(range(nd - 1))
-    args = [darr, (*nav, nd - 1)]
-    if llarr is not None:
-        args += [llarr, (*nav, nd)]
-    return da.blockwise(
-        func,
-        (*nav, nd + 1),
-        *args,
-        new_axes={nd + 1: size},
-        concatenate=True,
-        dtype=float,
-        meta=np.empty((0,) * nd),
-        **kwargs,
-    )
-
-
 def _fit_lazy(data, ll_data, problem, show_progressbar):
-    darr, llarr = _lazy_blocks(data, ll_data)
+    darr, llarr = lazy_blocks(data, ll_data)
     size = output_layout(problem.n_columns, problem.n_elements)["size"]
     out = map_pixels(fit_block, darr, llarr, size, problem=problem)
     n_spectra = math.prod(data.shape[:-1])

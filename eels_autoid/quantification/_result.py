@@ -333,9 +333,9 @@ class Quantification:
         if lazy:
             import dask.array as da
 
-            from ._quantify import _lazy_blocks, map_pixels
+            from ._fit import lazy_blocks, map_pixels
 
-            darr, llarr = _lazy_blocks(self._signal.data, ll)
+            darr, llarr = lazy_blocks(self._signal.data, ll)
             carr = da.from_array(coefs.reshape(*darr.shape[:-1], k), chunks=(*darr.chunks[:-1], -1))
             data = map_pixels(
                 evaluate_block,

@@ -1,0 +1,41 @@
+"""A physical model of a measured core-loss spectrum.
+
+The background, each element's edges from the bundled GOS tables (all its
+subshells tied to one amount), zero-integral near-edge structure per edge,
+plural scattering through the low loss, the energy calibration and a noise
+model for real files. Quantification fits it; identification uses its
+per-element evidence.
+
+Public API
+----------
+SpectrumModel
+    The model on one energy axis for a set of elements; ``fit(data)``.
+SpectrumFit
+    What a fit gives: amounts, fractions and uncertainties, per-element
+    evidence, calibration, noise model, residual.
+Calibration, NoiseModel
+plan_edges, EdgeDecision
+    Which subshell edges are modelled, and why others are not.
+"""
+
+from ._background import BACKGROUND_EXPONENTS, power_law_columns
+from ._edges import EdgeDecision, plan_edges
+from ._fine_structure import near_edge_columns, near_edge_extent
+from ._model import MAX_OFFSET, PLAUSIBLE_SETTINGS, Calibration, SpectrumFit, SpectrumModel
+from ._noise import NoiseModel, estimate_noise
+
+__all__ = [
+    "SpectrumModel",
+    "SpectrumFit",
+    "Calibration",
+    "NoiseModel",
+    "estimate_noise",
+    "plan_edges",
+    "EdgeDecision",
+    "power_law_columns",
+    "near_edge_columns",
+    "near_edge_extent",
+    "BACKGROUND_EXPONENTS",
+    "MAX_OFFSET",
+    "PLAUSIBLE_SETTINGS",
+]

@@ -1,0 +1,233 @@
+"""Which subshell edges of each element the spectrum model holds, and their shapes.
+
+Start from the subshells exspy adds for the elements (every subshell whose
+onset lies in the window), drop those the window cannot constrain, add the
+identification edges exspy's database lacks (S K, Cl K, Ru L2,3 ...), and
+apply the one physical exception: a lanthanide's N4,5 giant resonance is a
+collective 4d->4f excitation that one-electron tables do not reproduce, so a
+lanthanide is quantified from M4,5 wherever M4,5 is in the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import vocabulary
+
+__all__ = [
+    "EdgeDecision",
+    "plan_edges",
+    "MAJOR_SUBSHELLS",
+    "LANTHANIDES",
+    "edge_families",
+    "element_cross_section",
+]
+
+# Subshells that carry an element's quantification (the identification
+# families); L1, M1..M3 ... are fitted with them but are too weak alone.
+MAJOR_SUBSHELLS = frozenset(n for names in vocabulary.EDGE_FAMILIES.values() for n in names)
+_FAMILY_OF = {n: family for family, names in vocabulary.EDGE_FAMILIES.items() for n in names}
+LANTHANIDES = frozenset(vocabulary.ELEMENTS[vocabulary.ELEMENTS.index("La") :][:15])
+
+
+@dataclass(frozen=True)
+class EdgeDecision:
+    """What the quantification did with one subshell edge.
+
+    Attributes
+    ----------
+    element, subshell : str
+    onset : float
+        Tabulated onset (eV).
+    status : {"kept", "added", "dropped"}
+        ``"kept"``: added by exspy and fitted; ``"added"``: missing from
+        exspy's database and fitted with
+        :class:`~eels_autoid.components.AutoIDEELSCLEdge`; ``"dropped"``: not
+        fitted.
+    reason : str
+        Why (empty for kept edges).
+    """
+
+    element: str
+    subshell: str
+    onset: float
+    status: str
+    reason: str = ""
+
+    @property
+    def name(self) -> str:
+        """exspy's component name, ``"Ti_L3"``."""
+        return f"{self.element}_{self.subshell}"
+
+    @property
+    def fitted(self) -> bool:
+        return self.status in ("kept", "added")
+
+
+def _exspy_subshells(elements, start, end):
+    """The subshells exspy's ``add_elements`` adds for a window, by element."""
+    from exspy.signals import EELSSpectrum
+
+    probe = EELSSpectrum(np.zeros(2))
+    axis = probe.axes_manager.signal_axes[0]
+    axis.offset, axis.scale = start, end - start
+    probe.add_elements(list(elements))
+    out = {el: [] for el in elements}
+    for name in probe.subshells:
+        el, sub = name.split("_")
+        out[el].append(sub)
+    return out
+
+
+def _missing_families(element, exspy_subshells):
+    """Subshells of ``element``'s identification edges that exspy's database lacks."""
+    extra = []
+    for edge in vocabulary.EDGES:
+        if edge.element != element:
+            continue
+        for sub in edge.subshells:
+            if (
+                sub not in exspy_subshells
+                and vocabulary.subshell_source(element, sub) == "xraydb"
+                and sub not in extra
+            ):
+                extra.append(sub)
+    return extra
+
+
+def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanide_m45=False):
+    """Decide the edges to fit in the window ``[start, end]`` (eV).
+
+    Parameters
+    ----------
+    elements : list of str
+    start, end : float
+    fine_structure_width : float
+    lanthanide_m45 : bool
+        Drop a lanthanide's N edges where its M4,5 edge is fitted.
+    margins : (float, float)
+        An edge is fitted when at least ``margins[0]`` eV precede its onset
+        and ``margins[1]`` eV follow its fine-structure region.
+
+    Returns
+    -------
+    list of EdgeDecision
+        Sorted by element (Z) and onset. Elements may be left without a
+        fitted edge: the caller warns and drops them.
+    """
+    before, after = margins
+    exspy_subs = _exspy_subshells(elements, start, end)
+    decisions = []
+    for el in elements:
+        onsets = vocabulary.subshell_onsets(el)
+        candidates = [(sub, "kept") for sub in exspy_subs[el]]
+        candidates += [(sub, "added") for sub in _missing_families(el, exspy_subs[el])]
+        candidates = [(s, st) for s, st in candidates if start <= onsets[s] <= end]
+        # The subshells of one edge (L3 and L2, M5 and M4) stand or fall together,
+        # judged at the edge's first onset: the second lies in its fine structure.
+        family_onset = {}
+        for sub, _ in candidates:
+            family = _FAMILY_OF.get(sub, sub)
+            family_onset[family] = min(family_onset.get(family, np.inf), onsets[sub])
+        for sub, status in candidates:
+            onset = float(onsets[sub])
+            first = float(family_onset[_FAMILY_OF.get(sub, sub)])
+            if first < start + before:
+                decisions.append(
+                    EdgeDecision(
+                        el,
+                        sub,
+                        onset,
+                        "dropped",
+                        f"edge onset {first:g} eV is less than {before:g} eV above the start "
+                        f"of the fitted range ({start:g} eV): no pre-edge background",
+                    )
+                )
+            elif first + fine_structure_width + after > end:
+                decisions.append(
+                    EdgeDecision(
+                        el,
+                        sub,
+                        onset,
+                        "dropped",
+                        f"edge onset {first:g} eV is too close to the end of the fitted range "
+                        f"({end:g} eV): less than {after:g} eV beyond its "
+                        f"{fine_structure_width:g} eV fine-structure region",
+                    )
+                )
+            else:
+                decisions.append(EdgeDecision(el, sub, onset, status))
+    if lanthanide_m45:
+        decisions = _lanthanide_rule(decisions)
+    # An element whose only edges are weak minor subshells is not quantified.
+    for el in elements:
+        mine = [d for d in decisions if d.element == el and d.fitted]
+        if mine and not any(d.subshell in MAJOR_SUBSHELLS for d in mine):
+            decisions = [
+                d
+                if d.element != el or not d.fitted
+                else EdgeDecision(
+                    el,
+                    d.subshell,
+                    d.onset,
+                    "dropped",
+                    "only minor subshells of the element are in the fitted range",
+                )
+                for d in decisions
+            ]
+    return sorted(decisions, key=lambda d: (vocabulary.atomic_number(d.element), d.onset))
+
+
+def _lanthanide_rule(decisions):
+    """Drop a lanthanide's N edges where its M4,5 edge is fitted."""
+    with_m45 = {
+        d.element
+        for d in decisions
+        if d.element in LANTHANIDES and d.fitted and d.subshell in ("M5", "M4")
+    }
+    return [
+        EdgeDecision(
+            d.element,
+            d.subshell,
+            d.onset,
+            "dropped",
+            "N edges of a lanthanide hold the 4d->4f giant resonance, which one-electron "
+            "tables do not reproduce: quantified from M4,5",
+        )
+        if d.element in with_m45 and d.fitted and d.subshell.startswith("N")
+        else d
+        for d in decisions
+    ]
+
+
+def family_of(subshell):
+    """The edge family (``"K"``, ``"L2,3"``, ``"M4,5"``, ``"N4,5"``) of a subshell, or itself."""
+    return _FAMILY_OF.get(subshell, subshell)
+
+
+def edge_families(decisions):
+    """The fitted edges grouped by (element, family): ``{(el, family): [onsets]}``."""
+    out = {}
+    for d in decisions:
+        if d.fitted:
+            out.setdefault((d.element, family_of(d.subshell)), []).append(d.onset)
+    return out
+
+
+def element_cross_section(element, subshells, energy, settings):
+    """Sum of an element's subshell cross-sections (barn/eV) at ``energy`` (any shape)."""
+    from ..gos import cross_section
+
+    total = np.zeros(np.shape(energy))
+    for sub in subshells:
+        total = total + cross_section(
+            element,
+            sub,
+            energy,
+            settings["beam_energy"],
+            settings["collection_angle"],
+            settings.get("convergence_angle", 0.0),
+        )
+    return total

@@ -1,0 +1,542 @@
+"""The model of a measured core-loss spectrum, and its fit.
+
+``counts(E) = background(E) + sum_el N_el [sigma_el(E') + near-edge_el(E')] (x low loss)``
+
+with ``E' = E + offset + dispersion (E - E_mid) + shift_el`` the calibrated
+loss at which the tables are read, a convex background of power laws,
+every subshell of an element tied to one amount ``N_el``, zero-integral
+near-edge terms per edge family, the single-scattering edges convolved with
+the low loss when one is given, and channel variances from the
+:class:`~eels_autoid.spectrum_model.NoiseModel`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import vocabulary
+from ._background import BACKGROUND_EXPONENTS, offset_columns, power_law_columns
+from ._edges import LANTHANIDES, edge_families, element_cross_section, plan_edges
+from ._fine_structure import near_edge_columns, near_edge_extent
+from ._noise import NoiseModel, estimate_noise
+from ._solve import covariance, solve
+
+__all__ = ["SpectrumModel", "SpectrumFit", "Calibration", "MAX_OFFSET", "PLAUSIBLE_SETTINGS"]
+
+#: Largest energy-axis offset fitted (eV), and the prior's width: most
+#: axes are right to a few eV, so an offset needs the spectrum's support.
+MAX_OFFSET = 25.0
+OFFSET_PRIOR = 5.0
+#: Per-element chemical shifts (eV) on top of the offset, and their prior.
+MAX_SHIFT = 3.0
+SHIFT_PRIOR = 1.5
+#: Relative dispersion error fitted for windows wider than WIDE_WINDOW (eV).
+MAX_DISPERSION_ERROR = 0.01
+DISPERSION_PRIOR = 0.005
+WIDE_WINDOW = 1000.0
+#: Relative uncertainty of an amount from a lanthanide's N4,5 edge alone:
+#: the giant resonance is not in one-electron tables; only its total, over a
+#: wide near-edge window, is used.
+N45_ONLY_UNCERTAINTY = 0.5
+#: Microscope settings spanned when the metadata lack them: beam energy (kV)
+#: and collection semi-angle (mrad).
+PLAUSIBLE_SETTINGS = {"beam_energy": (60.0, 300.0), "collection_angle": (5.0, 100.0)}
+# Power laws hold above the plasmons; a fit needs no more than this much
+# pre-edge range below its first edge (eV, or this fraction of the onset).
+MIN_FIT_ENERGY = 50.0
+_PRE_EDGE = (100.0, 0.5)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Energy-axis corrections: true loss = E + offset + dispersion_error (E - reference) + shift.
+
+    Attributes
+    ----------
+    offset : float
+        eV added to the axis.
+    dispersion_error : float
+        Relative error of the dispersion.
+    reference : float
+        Energy (eV) about which the dispersion error acts (the window's centre).
+    shifts : dict of str to float
+        Per-element chemical shifts (eV).
+    """
+
+    offset: float = 0.0
+    dispersion_error: float = 0.0
+    reference: float = 0.0
+    shifts: dict = field(default_factory=dict)
+
+    def true_energy(self, energy, element=None):
+        e = np.asarray(energy, dtype=float)
+        out = e + self.offset + self.dispersion_error * (e - self.reference)
+        return out + self.shifts.get(element, 0.0) if element else out
+
+    def replace(self, **kw):
+        d = dict(
+            offset=self.offset,
+            dispersion_error=self.dispersion_error,
+            reference=self.reference,
+            shifts=dict(self.shifts),
+        )
+        d.update(kw)
+        return Calibration(**d)
+
+
+@dataclass
+class SpectrumFit:
+    """A fitted spectrum model.
+
+    Attributes
+    ----------
+    elements : list of str
+        The elements with at least one fitted edge.
+    amounts, amount_std : dict of str to float
+        Amounts (areal density x incident electrons per barn; atoms/barn
+        with a low loss) and their standard errors.
+    fractions, fraction_std : dict of str to float
+        Relative atomic fractions and standard errors, including the
+        cross-section uncertainty of missing microscope settings and of
+        lanthanide N4,5-only edges.
+    evidence : dict of str to float
+        How much the weighted residual sum of squares grows when the element
+        (its edges and their near-edge terms) is removed and everything else
+        refitted, in units of the fit's reduced chi-squared (when above 1):
+        0 for an element the spectrum does not need, about 1 for one that
+        noise alone would give.
+    calibration : Calibration
+    noise : NoiseModel
+    energy, data, model, background, residual : numpy.ndarray
+        Over the fitted channels.
+    parts : dict of str to numpy.ndarray
+        Each element's contribution (edges plus near-edge structure).
+    chi2 : float
+        Weighted residual sum of squares under :attr:`noise`.
+    dof : int
+    background_subtracted : bool
+    """
+
+    elements: list
+    amounts: dict
+    amount_std: dict
+    fractions: dict
+    fraction_std: dict
+    evidence: dict
+    calibration: Calibration
+    noise: NoiseModel
+    energy: np.ndarray
+    data: np.ndarray
+    model: np.ndarray
+    background: np.ndarray
+    parts: dict
+    chi2: float
+    dof: int
+    background_subtracted: bool
+    decisions: list
+    coefficients: np.ndarray = field(repr=False, default=None)
+    roles: list = field(repr=False, default=None)
+    systematic: dict = field(default_factory=dict)
+
+    @property
+    def residual(self):
+        return self.data - self.model
+
+    @property
+    def offset(self):
+        return self.calibration.offset
+
+
+def _fraction_std(amounts, cov):
+    total = amounts.sum()
+    if total <= 0:
+        return np.full(len(amounts), np.nan), np.full(len(amounts), np.nan)
+    frac = amounts / total
+    jac = (np.eye(len(amounts)) - frac[:, None]) / total
+    return frac, np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, cov, jac), 0.0))
+
+
+class SpectrumModel:
+    """The model of a core-loss spectrum on one energy axis.
+
+    Parameters
+    ----------
+    energy : array_like
+        Energy axis (eV) of the spectrum, increasing and evenly spaced.
+    elements : list of str
+    settings : dict
+        ``beam_energy`` (kV), ``collection_angle`` and ``convergence_angle`` (mrad).
+    fit_range : (float, float), optional
+        Energies (eV) of the channels fitted; by default the window above
+        50 eV, starting no more than max(100 eV, half the onset) below the
+        first edge.
+    margins : (float, float)
+        An edge is modelled when at least ``margins[0]`` eV precede its onset
+        and ``margins[1]`` eV follow it in the fitted range.
+    near_edge_width : float, optional
+        Near-edge extent (eV above an edge family's last onset); by default
+        per family (35 eV for K, 30 for L2,3, 40 for M4,5, 60 for N4,5).
+    background : {"auto", "power laws", "subtracted"}
+        ``"subtracted"`` for spectra whose background was already removed
+        (a free constant and slope take what is left); ``"auto"`` decides
+        from the pre-edge level.
+    low_loss : array_like, optional
+        A low loss on the same dispersion, and the index of its zero-loss
+        channel ``zero_index``: the edges are convolved with it.
+    """
+
+    def __init__(
+        self,
+        energy,
+        elements,
+        settings,
+        *,
+        fit_range=None,
+        margins=(20.0, 30.0),
+        near_edge_width=None,
+        background="auto",
+        low_loss=None,
+        zero_index=None,
+        exponents=BACKGROUND_EXPONENTS,
+        near_edge="basis",
+    ):
+        energy = np.asarray(energy, dtype=float)
+        if energy.ndim != 1 or len(energy) < 10:
+            raise ValueError("The energy axis needs at least 10 channels.")
+        if background not in ("auto", "power laws", "subtracted"):
+            raise ValueError(
+                f"background must be 'auto', 'power laws' or 'subtracted', got {background!r}."
+            )
+        self.axis = energy
+        self.scale = float(energy[1] - energy[0])
+        self.settings = dict(settings)
+        self.elements = [str(e) for e in elements]
+        self.near_edge_width = near_edge_width
+        self.background_mode = background
+        self.exponents = tuple(exponents)
+        if near_edge not in ("basis", "exclude"):
+            raise ValueError(f"near_edge must be 'basis' or 'exclude', got {near_edge!r}.")
+        self.near_edge = near_edge
+        lo, hi = (energy[0], energy[-1]) if fit_range is None else fit_range
+        lo = max(lo, energy[0], MIN_FIT_ENERGY)
+        hi = min(hi, energy[-1])
+        self.decisions = plan_edges(
+            self.elements, lo, hi, fine_structure_width=0.0, margins=margins, lanthanide_m45=True
+        )
+        fitted_onsets = [d.onset for d in self.decisions if d.fitted]
+        if fitted_onsets and fit_range is None:
+            first = min(fitted_onsets)
+            lo = max(lo, first - max(_PRE_EDGE[0], _PRE_EDGE[1] * first))
+        self.fit_range = (float(lo), float(hi))
+        self.fitted = (energy >= lo - 1e-9) & (energy <= hi + 1e-9)
+        self.energy = energy[self.fitted]
+        self.families = edge_families(self.decisions)
+        self.modelled = [el for el in self.elements if any(k[0] == el for k in self.families)]
+        self.reference = float(0.5 * (self.energy[0] + self.energy[-1]))
+        self.low_loss = None
+        if low_loss is not None:
+            ll = np.asarray(low_loss, dtype=float)
+            self.low_loss = ll
+            self.zero_index = int(zero_index)
+
+    # -- columns ----------------------------------------------------------------------
+
+    def _subshells(self, element):
+        return [d.subshell for d in self.decisions if d.element == element and d.fitted]
+
+    def n45_only(self, element):
+        """Whether a lanthanide is modelled from its N edges alone."""
+        fams = {f for (el, f) in self.families if el == element}
+        return element in LANTHANIDES and fams <= {"N4,5", "N1", "N2", "N3"} and "N4,5" in fams
+
+    def _extents(self, element):
+        out = []
+        for (el, fam), onsets in self.families.items():
+            if el != element or fam not in vocabulary.EDGE_FAMILIES:
+                continue
+            start, end = near_edge_extent(fam, min(onsets), max(onsets))
+            if self.near_edge_width is not None:
+                end = max(onsets) + float(self.near_edge_width)
+            out.append((start, end))
+        return out
+
+    def element_columns(self, energy, calibration, element, settings=None):
+        """(edge column, near-edge columns) of ``element`` at the axis energies ``energy``.
+
+        Counts per channel at unit amount: cross-section (barn/eV) x channel width.
+        """
+        true = calibration.true_energy(energy, element)
+        edge = element_cross_section(
+            element, self._subshells(element), true, settings or self.settings
+        )
+        if self.near_edge == "exclude":
+            return edge * self.scale, np.zeros((len(energy), 0))
+        near = [near_edge_columns(true, ext) for ext in self._extents(element)]
+        near = np.column_stack(near) if near else np.zeros((len(energy), 0))
+        return edge * self.scale, near * self.scale
+
+    def _convolve(self, calibration, element, settings=None):
+        """Element columns convolved with the low loss, on the fitted channels."""
+        from scipy.signal import fftconvolve
+
+        n_ll = len(self.low_loss)
+        conv_axis = self.axis[0] - (n_ll - 1 - self.zero_index) * self.scale
+        conv_axis = conv_axis + self.scale * np.arange(len(self.axis) + n_ll - 1)
+        edge, near = self.element_columns(conv_axis, calibration, element, settings)
+        cols = np.column_stack([edge, near])
+        full = fftconvolve(cols, self.low_loss[:, None], mode="valid", axes=0)
+        full = full[self.fitted]
+        return full[:, 0], full[:, 1:]
+
+    def design(self, calibration, elements=None, settings=None, subtracted=False):
+        """Design matrix over the fitted channels and the role of each column.
+
+        Roles: ``"background"`` (non-negative), an element symbol (its amount,
+        non-negative), ``"near-edge:<element>"`` (free).
+        """
+        elements = self.modelled if elements is None else elements
+        if subtracted:
+            bg = offset_columns(self.energy)
+            roles = ["offset"] * bg.shape[1]
+        else:
+            bg = power_law_columns(self.energy, self.exponents)
+            roles = ["background"] * bg.shape[1]
+        cols = [bg]
+        near_cols = []
+        for el in elements:
+            if self.low_loss is None:
+                edge, near = self.element_columns(self.energy, calibration, el, settings)
+            else:
+                edge, near = self._convolve(calibration, el, settings)
+            cols.append(edge[:, None])
+            roles.append(el)
+            near_cols.append((el, near))
+        for el, near in near_cols:
+            if near.shape[1]:
+                cols.append(near)
+                roles += [f"near-edge:{el}"] * near.shape[1]
+        return np.column_stack(cols), roles
+
+    def near_edge_mask(self, calibration):
+        """0 on the fitted channels inside any modelled element's near-edge extent, else 1."""
+        mask = np.ones(len(self.energy))
+        for el in self.modelled:
+            true = calibration.true_energy(self.energy, el)
+            for start, end in self._extents(el):
+                mask[(true >= start) & (true <= end)] = 0.0
+        return mask
+
+    # -- fitting ----------------------------------------------------------------------
+
+    def is_subtracted(self, data):
+        """Whether the background looks already subtracted: pre-edge level near zero."""
+        if self.background_mode != "auto":
+            return self.background_mode == "subtracted"
+        onsets = [d.onset for d in self.decisions if d.fitted]
+        if not onsets:
+            return False
+        pre = self.energy < min(onsets) - 5.0
+        if pre.sum() < 5:
+            return False
+        level = float(np.mean(data[pre]))
+        top = float(np.max(np.abs(data)))
+        return abs(level) < 0.05 * top
+
+    def _solve(self, data, weights, calibration, subtracted, elements=None, settings=None):
+        a, roles = self.design(calibration, elements, settings, subtracted)
+        if self.near_edge == "exclude":
+            weights = weights * self.near_edge_mask(calibration)
+        free = np.array([r == "offset" or r.startswith("near-edge:") for r in roles])
+        x, chi2 = solve(a, data, weights, free)
+        return x, chi2, a, roles, free
+
+    def _best(self, data, weights, calibration, subtracted, name, grid, prior):
+        """Grid search over one calibration parameter with a Gaussian prior."""
+        best = None
+        for v in grid:
+            cal = calibration.replace(**{name: float(v)}) if name != "shift" else v
+            chi2 = self._solve(data, weights, cal, subtracted)[1] / self._chi2_unit
+            value = v if name != "shift" else None
+            cost = chi2 + (0.0 if value is None else (value / prior) ** 2)
+            if best is None or cost < best[0]:
+                best = (cost, cal)
+        return best[1]
+
+    def fit(self, data, *, calibrate=False, defaulted=(), offset=None):
+        """Fit the model to one spectrum (the fitted channels of ``data``, full axis length).
+
+        Parameters
+        ----------
+        data : array_like, shape (N,)
+        calibrate : bool, default False
+            Fit the offset (and the dispersion error for wide windows, and
+            per-element shifts) by grid searches with priors; else use the
+            axis as it is (or ``offset``). Not yet reliable: on real oxides
+            the near-edge structure moves the offset to its bounds.
+        defaulted : sequence of str
+            Microscope settings that came from defaults: their plausible
+            range adds to the fractions' uncertainty.
+        offset : float, optional
+            A known offset (eV), not fitted.
+
+        Returns
+        -------
+        SpectrumFit
+        """
+        y = np.asarray(data, dtype=float)[self.fitted]
+        if not np.all(np.isfinite(y)):
+            raise ValueError("The spectrum holds NaN or inf values in the fitted range.")
+        if not self.modelled:
+            raise ValueError("No element has an edge that can be fitted in the fitted range.")
+        subtracted = self.is_subtracted(y)
+        cal = Calibration(reference=self.reference, offset=float(offset or 0.0))
+        # First weights from the smoothed data; then the noise model of the fit.
+        from scipy.ndimage import uniform_filter1d
+
+        smooth = np.abs(uniform_filter1d(y, min(15, len(y)), mode="nearest"))
+        level = np.maximum(smooth, 0.05 * np.median(smooth) + 1e-30)
+        weights = 1.0 / np.sqrt(level)
+        x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
+        weights = self._poisson_weights(y, a @ x, len(x), smooth, subtracted)[0]
+        if calibrate and offset is None:
+            cal = self._calibrate(y, weights, cal, subtracted)
+        # The final fit leaves out the extents where the calibration puts them.
+        x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
+        weights, noise = self._poisson_weights(y, a @ x, len(x), smooth, subtracted)
+        x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
+        return self._result(y, x, chi2, a, roles, free, weights, noise, cal, subtracted, defaulted)
+
+    def _calibrate(self, y, weights, cal, subtracted):
+        """Offset, dispersion error and chemical shifts by grid searches with priors.
+
+        Always with the near-edge basis over every channel: leaving the
+        near-edge channels out would let an offset hide an edge in them.
+        """
+        mode, self.near_edge = self.near_edge, "basis"
+        try:
+            # Chi-squared in units of the misfit beyond counting noise, so that
+            # the priors keep their weight on spectra of 10**6 counts.
+            x, chi2, *_ = self._solve(y, weights, cal, subtracted)
+            self._chi2_unit = max(chi2 / max(len(y) - len(x), 1), 1.0)
+            return self._calibration_search(y, weights, cal, subtracted)
+        finally:
+            self.near_edge = mode
+
+    def _calibration_search(self, y, weights, cal, subtracted):
+        coarse = np.arange(-MAX_OFFSET, MAX_OFFSET + 1e-9, 1.0)
+        cal = self._best(y, weights, cal, subtracted, "offset", coarse, OFFSET_PRIOR)
+        fine = cal.offset + np.arange(-0.75, 0.76, 0.25)
+        fine = fine[np.abs(fine) <= MAX_OFFSET]
+        cal = self._best(y, weights, cal, subtracted, "offset", fine, OFFSET_PRIOR)
+        if np.ptp(self.energy) > WIDE_WINDOW:
+            grid = np.linspace(-MAX_DISPERSION_ERROR, MAX_DISPERSION_ERROR, 11)
+            cal = self._best(
+                y, weights, cal, subtracted, "dispersion_error", grid, DISPERSION_PRIOR
+            )
+        if len(self.modelled) > 1:
+            for el in self.modelled:
+                options = []
+                for s in np.arange(-MAX_SHIFT, MAX_SHIFT + 1e-9, 0.5):
+                    shifts = dict(cal.shifts)
+                    shifts[el] = float(s)
+                    c = cal.replace(shifts=shifts)
+                    chi2 = self._solve(y, weights, c, subtracted)[1] / self._chi2_unit
+                    options.append((chi2 + (s / SHIFT_PRIOR) ** 2, c))
+                cal = min(options, key=lambda t: t[0])[1]
+        if abs(cal.offset) >= MAX_OFFSET - 1e-6:
+            warnings.warn(
+                f"The fitted energy offset is at its bound ({cal.offset:+g} eV): the "
+                "energy axis may be further off than the model searches. Calibrate it "
+                "(a low loss with its zero-loss peak) or check the elements.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return cal
+
+    @staticmethod
+    def _poisson_weights(y, model, n_parameters, smooth, subtracted):
+        """Fit weights from the counting noise alone, and the full noise model.
+
+        The model-error term is left out of the weights: it is a smooth,
+        correlated misfit, and weighting by it (1/model**2 at high counts)
+        would let the low-count tail far from the edges decide the amounts.
+        It enters the uncertainties and the evidence instead, through the
+        reduced chi-squared.
+        """
+        level = np.maximum(np.abs(model), smooth) if subtracted else model
+        noise = estimate_noise(y, level, n_parameters)
+        return NoiseModel(noise.gain, 0.0).weights(level), noise
+
+    def _result(self, y, x, chi2, a, roles, free, weights, noise, cal, subtracted, defaulted):
+        els = self.modelled
+        active = free | (x > 0)
+        if self.near_edge == "exclude":
+            weights = weights * self.near_edge_mask(cal)
+        dof = max(int((weights > 0).sum()) - int(active.sum()), 1)
+        # Misfit beyond counting noise scales the uncertainties and the evidence.
+        overdispersion = max(chi2 / dof, 1.0)
+        cov = covariance(a, weights, active) * overdispersion
+        idx = [roles.index(el) for el in els]
+        amounts = x[idx]
+        amount_cov = cov[np.ix_(idx, idx)]
+        frac, frac_std = _fraction_std(np.maximum(amounts, 0.0), amount_cov)
+        systematic = self._systematic(y, weights, cal, subtracted, defaulted, frac)
+        evidence = {}
+        for el in els:
+            others = [e for e in els if e != el]
+            chi2_without = self._solve(y, weights, cal, subtracted, elements=others)[1]
+            evidence[el] = max(chi2_without - chi2, 0.0) / overdispersion
+        model = a @ x
+        bg_cols = [i for i, r in enumerate(roles) if r in ("background", "offset")]
+        parts = {}
+        for el in els:
+            cols = [i for i, r in enumerate(roles) if r in (el, f"near-edge:{el}")]
+            parts[el] = a[:, cols] @ x[cols]
+        total_std = np.sqrt(
+            frac_std**2 + (np.array([systematic.get(e, 0.0) for e in els]) * frac) ** 2
+        )
+        return SpectrumFit(
+            elements=list(els),
+            amounts=dict(zip(els, amounts.tolist(), strict=True)),
+            amount_std=dict(zip(els, np.sqrt(np.diag(amount_cov)).tolist(), strict=True)),
+            fractions=dict(zip(els, frac.tolist(), strict=True)),
+            fraction_std=dict(zip(els, total_std.tolist(), strict=True)),
+            evidence=evidence,
+            calibration=cal,
+            noise=noise,
+            energy=self.energy,
+            data=y,
+            model=model,
+            background=a[:, bg_cols] @ x[bg_cols],
+            parts=parts,
+            chi2=float(chi2),
+            dof=dof,
+            background_subtracted=subtracted,
+            decisions=list(self.decisions),
+            coefficients=x,
+            roles=roles,
+            systematic=systematic,
+        )
+
+    def _systematic(self, y, weights, cal, subtracted, defaulted, frac):
+        """Relative fraction uncertainty per element beyond counting noise."""
+        out = {el: (N45_ONLY_UNCERTAINTY if self.n45_only(el) else 0.0) for el in self.modelled}
+        spans = {k: v for k, v in PLAUSIBLE_SETTINGS.items() if k in defaulted}
+        if not spans or len(self.modelled) < 2 or not np.all(np.isfinite(frac)):
+            return out
+        keys = list(spans)
+        fractions = []
+        for corner in np.array(np.meshgrid(*[spans[k] for k in keys])).reshape(len(keys), -1).T:
+            settings = dict(self.settings, **dict(zip(keys, corner, strict=True)))
+            x, _, _, roles, _ = self._solve(y, weights, cal, subtracted, settings=settings)
+            amounts = np.maximum([x[roles.index(el)] for el in self.modelled], 0.0)
+            if amounts.sum() > 0:
+                fractions.append(amounts / amounts.sum())
+        if fractions:
+            spread = 0.5 * np.ptp(np.vstack(fractions + [frac]), axis=0)
+            for el, s, f in zip(self.modelled, spread, frac, strict=True):
+                out[el] = float(np.hypot(out[el], s / f if f > 0 else 0.0))
+        return out

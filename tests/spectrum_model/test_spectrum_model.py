@@ -1,0 +1,145 @@
+"""The spectrum model against spectra built straight from the GOS tables."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "quantification"))
+from quant_synthetic import BEAM_ENERGY, COLLECTION_ANGLE, core_loss  # noqa: E402
+
+from eels_autoid.spectrum_model import (  # noqa: E402
+    NoiseModel,
+    SpectrumModel,
+    estimate_noise,
+    near_edge_columns,
+    power_law_columns,
+)
+
+SETTINGS = {
+    "beam_energy": BEAM_ENERGY,
+    "collection_angle": COLLECTION_ANGLE,
+    "convergence_angle": 0.0,
+}
+OXIDE = {"O": (300.0, ["K"]), "Ti": (100.0, ["L3", "L2", "L1"])}
+
+
+def _spectrum(energy, amounts=OXIDE, seed=0, **kw):
+    return core_loss(energy, amounts, incident=1e10, background=(2e5, 3.0), seed=seed, **kw)
+
+
+@pytest.mark.parametrize("window", [(300.0, 700.0), (380.0, 1400.0), (150.0, 2500.0)])
+@pytest.mark.parametrize("near_edge", ["basis", "exclude"])
+def test_fractions_of_a_known_composition_over_any_window(window, near_edge):
+    energy = np.arange(*window, 0.5 if window[1] < 1000 else 1.0)
+    fit = SpectrumModel(energy, ["O", "Ti"], SETTINGS, near_edge=near_edge).fit(_spectrum(energy))
+    assert fit.fractions["O"] == pytest.approx(0.75, rel=0.05)
+    assert fit.fractions["Ti"] == pytest.approx(0.25, rel=0.05)
+    # The stated uncertainty covers the error.
+    assert abs(fit.fractions["Ti"] - 0.25) < 4 * fit.fraction_std["Ti"] + 0.01
+
+
+def test_evidence_separates_present_from_absent_elements():
+    energy = np.arange(300.0, 900.0, 0.5)
+    fit = SpectrumModel(energy, ["O", "Ti", "Cr"], SETTINGS).fit(_spectrum(energy))
+    assert fit.evidence["O"] > 1e3 and fit.evidence["Ti"] > 1e3
+    # Cr L2,3 (575 eV) is not in the spectrum: the fit does not need it.
+    assert fit.evidence["Cr"] < 30
+    assert fit.fractions["Cr"] < 0.02
+
+
+def test_background_combination_is_convex_and_decreasing():
+    energy = np.arange(200.0, 3000.0, 2.0)
+    cols = power_law_columns(energy)
+    rng = np.random.default_rng(1)
+    bg = cols @ rng.uniform(0, 1, cols.shape[1])
+    assert np.all(np.diff(bg) < 0) and np.all(np.diff(bg, 2) > 0)
+
+
+def test_near_edge_basis_integrates_to_zero_over_its_extent():
+    energy = np.arange(400.0, 600.0, 0.3)
+    cols = near_edge_columns(energy, (452.0, 495.0))
+    assert cols.shape[1] >= 10
+    np.testing.assert_allclose(cols.sum(axis=0), 0.0, atol=1e-9)
+    outside = (energy < 452.0) | (energy > 495.0)
+    assert np.all(cols[outside] == 0.0)
+
+
+def test_near_edge_peaks_do_not_change_the_amounts():
+    """A white line added as a zero-integral redistribution leaves the amounts."""
+    energy = np.arange(380.0, 800.0, 0.5)
+    clean = _spectrum(energy, noise=False)
+    peak = (
+        np.exp(-0.5 * ((energy - 460.0) / 1.0) ** 2)
+        - np.exp(-0.5 * ((energy - 475.0) / 6.0) ** 2) / 6.0
+    )
+    data = np.random.default_rng(2).poisson(clean + 0.3 * clean.max() * peak / peak.max())
+    fit = SpectrumModel(energy, ["O", "Ti"], SETTINGS).fit(data.astype(float))
+    assert fit.fractions["Ti"] == pytest.approx(0.25, rel=0.05)
+
+
+def test_noise_model_recovers_the_gain_of_scaled_counts():
+    energy = np.arange(300.0, 900.0, 0.5)
+    clean = _spectrum(energy, noise=False)
+    data = 7.0 * np.random.default_rng(3).poisson(clean)
+    noise = estimate_noise(data, 7.0 * clean, 5)
+    assert noise.gain == pytest.approx(7.0, rel=0.1)
+    assert noise.epsilon < 3e-3  # chi-squared fluctuation only
+    var = NoiseModel(7.0, 0.01).variance(np.array([1e4]))
+    assert var[0] == pytest.approx(7e4 + 1e4)
+
+
+def test_misfit_beyond_counting_noise_is_found_and_inflates_uncertainties():
+    energy = np.arange(300.0, 900.0, 0.5)
+    clean = _spectrum(energy, noise=False)
+    ripple = 1.0 + 0.03 * np.sin(energy / 7.0)
+    model = SpectrumModel(energy, ["O", "Ti"], SETTINGS)
+    plain = model.fit(np.random.default_rng(4).poisson(clean).astype(float))
+    rippled = model.fit(np.random.default_rng(4).poisson(clean * ripple).astype(float))
+    assert rippled.noise.epsilon > 0.01 > 0.003 > plain.noise.epsilon
+    assert rippled.fraction_std["Ti"] > 3 * plain.fraction_std["Ti"]
+
+
+def test_background_subtracted_input_is_recognised():
+    energy = np.arange(380.0, 800.0, 0.5)
+    edges = _spectrum(energy, noise=False) - 2e5 * (energy / energy[0]) ** -3.0
+    data = edges + np.random.default_rng(5).normal(0, 30.0, len(energy))
+    fit = SpectrumModel(energy, ["O", "Ti"], SETTINGS).fit(data)
+    assert fit.background_subtracted
+    assert fit.fractions["Ti"] == pytest.approx(0.25, rel=0.05)
+
+
+def test_missing_settings_widen_the_uncertainty():
+    energy = np.arange(380.0, 1400.0, 1.0)
+    data = _spectrum(energy)
+    model = SpectrumModel(energy, ["O", "Ti"], SETTINGS)
+    known = model.fit(data)
+    unknown = model.fit(data, defaulted=("beam_energy", "collection_angle"))
+    assert known.fractions == unknown.fractions
+    assert unknown.fraction_std["Ti"] > 2 * known.fraction_std["Ti"]
+
+
+def test_lanthanide_from_m45_where_it_is_in_the_window_else_n45_with_a_wide_uncertainty():
+    wide = SpectrumModel(np.arange(80.0, 1400.0, 1.0), ["O", "Dy"], SETTINGS)
+    fitted = {d.subshell for d in wide.decisions if d.element == "Dy" and d.fitted}
+    assert "M5" in fitted and not any(s.startswith("N") for s in fitted)
+    assert not wide.n45_only("Dy")
+    narrow = SpectrumModel(np.arange(80.0, 900.0, 1.0), ["O", "Dy"], SETTINGS)
+    assert narrow.n45_only("Dy")
+    data = _spectrum(narrow.axis, {"O": (300.0, ["K"]), "Dy": (100.0, ["N5", "N4"])})
+    fit = narrow.fit(data)
+    assert fit.fraction_std["Dy"] >= 0.5 * fit.fractions["Dy"]
+
+
+def test_bad_input():
+    energy = np.arange(300.0, 900.0, 0.5)
+    model = SpectrumModel(energy, ["O", "Ti"], SETTINGS)
+    data = _spectrum(energy)
+    data[100] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(data)
+    with pytest.raises(ValueError, match="background"):
+        SpectrumModel(energy, ["O"], SETTINGS, background="linear")
+    with pytest.raises(ValueError, match="No element"):
+        SpectrumModel(energy, ["Au"], SETTINGS).fit(_spectrum(energy))
