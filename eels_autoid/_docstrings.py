@@ -50,22 +50,30 @@ QUANTIFY_PARAMETERS = """identification : EdgeIdentification, optional
         is used with a warning (200 kV, 10 mrad, 20 mrad).
     signal_range : (float, float), optional
         The energy range (eV) to fit; default the whole axis above 50 eV.
-    fine_structure_width : float, default 30.0
-        Width (eV) above each onset left out of the fit: the tabulated
-        cross-sections have no near-edge fine structure (white lines, ELNES).
-        Channels from 5 eV below each onset are left out too.
+    fine_structure_width : float, optional
+        Width (eV) above the last onset of each edge (L2 for L2,3, M4 for
+        M4,5) left out of the fit: the tabulated cross-sections have no
+        near-edge fine structure (white lines, ELNES). Default per edge
+        family: 35 eV for K, 30 for L2,3 and M4,5, 60 for a lanthanide's
+        N4,5. Channels from 3 eV below each onset are left out too.
     edge_margins : (float, float), default (20.0, 30.0)
         An edge is fitted only with at least ``edge_margins[0]`` eV of
         spectrum below its onset (background) and ``edge_margins[1]`` eV
         above its fine-structure region; others are dropped, and elements
         left with no edge are not quantified.
     background_exponents : sequence of float, optional
-        Exponents r of the power laws A E^-r whose sum models the
-        background. Default: two, 0.5 below and above the exponent that
-        best fits the mean spectrum.
+        Exponents r of power laws A E^-r whose sum models each pixel's
+        background, instead of the default: the shape of the spectrum
+        model's convex background of the mean spectrum (a non-negative
+        combination of power laws, exponents 1..8), scaled and tilted per pixel.
     reject_spikes : bool, default True
         Refit spectra without the channels of isolated spikes (cosmic rays,
         hot or dead channels) found in their residuals.
+    calibrate : bool, default False
+        Fit an energy offset (within 25 eV), a dispersion error (windows
+        over 1 keV) and per-element chemical shifts (within 3 eV) on the
+        mean spectrum, and place the edges accordingly (``result.energy_offset``).
+        Experimental: near-edge structure can pull the offset to its bounds.
     show_progressbar : bool, optional
         Whether to show a progress bar (never for a single spectrum). ``None``
         follows HyperSpy's preference ``hs.preferences.General.show_progressbar``."""

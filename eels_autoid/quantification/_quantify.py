@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import vocabulary
 from .._bad_values import unusable_spectra
-from .._computing import compute, is_lazy
+from .._computing import block_chunks, compute, is_lazy
 from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
 from ..identification import MIN_AREA_FRACTION
@@ -34,6 +34,7 @@ MIN_FIT_ENERGY = 50.0
 ONSET_TOLERANCE = 5.0
 # An element needs this many fitted channels where its edges are non-zero.
 _MIN_EDGE_CHANNELS = 10
+_SPECTRA_PER_BLOCK = SPECTRA_PER_BLOCK
 # The background is the best single power law (exponent r0, from the mean
 # spectrum) plus one with exponent r0 + this: with coefficients of either
 # sign, each pixel's background can steepen or flatten (a linearised free
@@ -47,7 +48,9 @@ MIN_SEPARABILITY = 0.1
 
 
 def _check_options(fine_structure_width, edge_margins, background_exponents, signal_range, axis):
-    if not (math.isfinite(fine_structure_width) and fine_structure_width >= 0):
+    if fine_structure_width is not None and not (
+        math.isfinite(fine_structure_width) and fine_structure_width >= 0
+    ):
         raise ValueError(
             f"fine_structure_width must be a non-negative number (eV), got {fine_structure_width}."
         )
@@ -158,7 +161,73 @@ def _model_signal(signal, settings, title):
     return copy
 
 
-def _build_components(plan, settings, scale, gos_file_path):
+def _fit_mean_spectrum(
+    energy,
+    mean,
+    elements,
+    settings,
+    defaulted,
+    window,
+    user_range,
+    margins,
+    near_edge_width,
+    low_loss,
+    zero_index,
+    calibrate,
+):
+    """The spectrum model of the mean spectrum, and its fit."""
+    from ..spectrum_model import SpectrumModel
+
+    ll = None
+    if low_loss is not None:
+        ll = _mean_spectrum(low_loss.data, False)
+        ll = np.nan_to_num(ll) / max(float(np.nansum(ll)), np.finfo(float).tiny)
+    model = SpectrumModel(
+        energy,
+        elements,
+        settings,
+        # The model starts the fit where its background holds (no more than
+        # max(100 eV, half the onset) below the first edge) unless told.
+        fit_range=window if user_range else None,
+        margins=margins,
+        near_edge_width=near_edge_width,
+        near_edge="exclude",
+        low_loss=ll,
+        zero_index=zero_index,
+    )
+    if not model.modelled:
+        detail = "\n".join(
+            f"  {d.element} {d.subshell}: {d.reason}" for d in model.decisions if not d.fitted
+        )
+        raise ValueError(
+            f"The fitted range {window[0]:g}..{window[1]:g} eV covers no edge of "
+            f"{', '.join(elements)} that can be quantified" + (f":\n{detail}" if detail else ".")
+        )
+    y = np.where(np.isfinite(mean), mean, 0.0)
+    empty, negated = unusable_spectra(y[model.fitted][None, :])
+    if empty[0] or negated[0]:
+        state = "zero (or not finite)" if empty[0] else "mostly negative"
+        lo, hi = model.fit_range
+        raise ValueError(
+            f"The signal (mean over pixels) is {state} in the fitted range {lo:g}..{hi:g} eV: "
+            "counts cannot be quantified. Is it inverted, or was too much dark or background "
+            "subtracted?"
+        )
+    # A low loss aligned on its zero-loss peak fixes the axis: only chemical
+    # shifts are fitted then.
+    offset = 0.0 if low_loss is not None else None
+    fit = model.fit(y, calibrate=calibrate, defaulted=tuple(defaulted), offset=offset)
+    return model, fit
+
+
+def _axis_onset(onset, calibration, element):
+    """Where on the axis an edge of tabulated ``onset`` lies under ``calibration``."""
+    c = calibration
+    shift = c.offset + c.shifts.get(element, 0.0)
+    return (onset - shift + c.dispersion_error * c.reference) / (1.0 + c.dispersion_error)
+
+
+def _build_components(plan, settings, scale, gos_file_path, calibration):
     """Components of the fitted edges by element; failures become dropped decisions."""
     components, decisions = {}, []
     for d in plan:
@@ -179,6 +248,7 @@ def _build_components(plan, settings, scale, gos_file_path):
             energy_scale=scale,
         )
         comp.intensity.value = 1.0
+        comp.onset_energy.value = _axis_onset(d.onset, calibration, d.element)
         components.setdefault(d.element, []).append(comp)
         decisions.append(d)
     for comps in components.values():
@@ -186,31 +256,118 @@ def _build_components(plan, settings, scale, gos_file_path):
     return components, decisions
 
 
-def _excluded_ranges(decisions, lo, hi, fine_structure_width, margins):
-    """Energy ranges (eV) left out of the fit, merged and sorted.
+def _dropped_elements(elements, components, decisions):
+    out = {}
+    for el in elements:
+        if el not in components:
+            reasons = [f"{d.subshell}: {d.reason}" for d in decisions if d.element == el]
+            out[el] = "; ".join(reasons) or "no edge in the fitted range"
+    return out
 
-    The near-edge region of every edge, fitted or not, and the whole
-    unmodelled part of the window next to an edge dropped for lying too
-    close to one of its ends.
+
+def _ranges_of(energy, mask):
+    """Contiguous energy ranges (eV) where ``mask`` is set."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [(float(energy[i]), float(energy[j - 1])) for i, j in zip(edges[::2], edges[1::2])]
+
+
+def _background_components(fit, exponents):
+    """The background components every pixel scales: HyperSpy components, linear in one parameter.
+
+    By default the convex background the spectrum model fitted to the mean
+    spectrum, as one shape, plus its derivative with respect to a common
+    exponent: with coefficients of either sign, each pixel scales its
+    background and steepens or flattens it, while the mean spectrum's shape
+    stays exactly representable. ``exponents`` gives power laws instead; a
+    background already subtracted gets a constant.
     """
-    ranges = []
-    for d in decisions:
-        if not lo <= d.onset <= hi:
-            continue
-        a, b = d.onset - ONSET_TOLERANCE, d.onset + fine_structure_width
-        if not d.fitted:
-            if d.onset < lo + margins[0]:
-                a = lo
-            elif d.onset + fine_structure_width + margins[1] > hi:
-                b = hi
-        ranges.append((max(a, lo), min(b, hi)))
-    merged = []
-    for a, b in sorted(ranges):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
+    from hyperspy.components1d import Expression, Offset, PowerLaw
+
+    if exponents:
+        out = []
+        for r in exponents:
+            pl = PowerLaw(A=1.0, r=r, origin=0.0)
+            pl.name = f"PowerLaw_r{r:.2f}"
+            pl.r.free = pl.origin.free = False
+            out.append(pl)
+    elif fit.background_subtracted or not fit.background_terms:
+        offset = Offset(offset=1.0)
+        offset.name = "Offset"
+        out = [offset]
+    else:
+        ref = fit.background_reference
+        shape = " + ".join(
+            f"{c:.10g} * (x / {ref:.10g}) ** (-{r:g})" for r, c in fit.background_terms.items()
+        )
+        scale = Expression(f"A * ({shape})", name="Background", A=1.0)
+        tilt = Expression(f"B * ({shape}) * log(x / {ref:.10g})", name="Background_tilt", B=0.0)
+        out = [scale, tilt]
+    for comp in out:
+        comp.convolved = False  # the background is not single scattering
+    return out
+
+
+def _background_parameter(component):
+    """The one free (linear) parameter of a background component."""
+    return {"Offset": "offset", "Background_tilt": "B"}.get(component.name, "A")
+
+
+def _convolution_columns(components, quantified, low_loss, zero_index, axis):
+    n_ll = low_loss.axes_manager.signal_axes[0].size
+    # The axis HyperSpy convolves on (calculate_convolution1D_axis).
+    conv_energy = (
+        axis.offset
+        - (n_ll - 1 - zero_index) * axis.scale
+        + axis.scale * np.arange(axis.size + n_ll - 1)
+    )
+    return np.column_stack(
+        [_element_column(components[el], conv_energy, axis.scale) for el in quantified]
+    )
+
+
+def _fit_weights(model, mean, fit):
+    """1 / sqrt(expected counts) on every channel, from the model of the mean spectrum.
+
+    The expected counts, not the noisy observed ones: a channel that
+    fluctuates to near zero must not get a weight that lets it dominate.
+    The gain is left at 1 (counts): the mean spectrum's gain is not a
+    pixel's, and each pixel's reduced chi-squared scales its uncertainties.
+    """
+    from ..spectrum_model import NoiseModel
+
+    level = np.where(np.isfinite(mean), np.abs(mean), 0.0)
+    level[model.fitted] = np.abs(fit.model)
+    return NoiseModel(1.0, 0.0).weights(level)
+
+
+def _warn_separability(problem, quantified):
+    sep, partner = separability(problem)
+    poor = [i for i in range(len(quantified)) if sep[i] < MIN_SEPARABILITY]
+    if poor:
+        pairs = "; ".join(
+            f"{quantified[i]} (separability {sep[i]:.2f}"
+            + (f", mostly against {quantified[partner[i]]})" if partner[i] >= 0 else ")")
+            for i in poor
+        )
+        warnings.warn(
+            f"The fitted channels can hardly tell these elements from the others: {pairs}. "
+            "Their fractions are unreliable: an element that is not there takes its "
+            "partner's signal. Check the elements (result.separability, the "
+            "identification), or fit a range where their edges are apart.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return sep
+
+
+def _add_systematic(results, layout, relative):
+    """Add relative cross-section uncertainties (missing settings, N4,5 only) in quadrature."""
+    rel = np.asarray(relative, dtype=float)
+    if not np.any(rel > 0):
+        return
+    frac = results[..., layout["fractions"]]
+    std = results[..., layout["fraction_std"]]
+    results[..., layout["fraction_std"]] = np.hypot(std, rel * frac)
 
 
 def _element_column(comps, energy, scale):
@@ -224,8 +381,8 @@ def _mean_spectrum(data, show_progressbar):
     if not is_lazy(data):
         flat = data.reshape(-1, n)
         total, count = np.zeros(n), np.zeros(n)
-        for start in range(0, len(flat), SPECTRA_PER_BLOCK):
-            block = np.asarray(flat[start : start + SPECTRA_PER_BLOCK], dtype=float)
+        for start in range(0, len(flat), _SPECTRA_PER_BLOCK):
+            block = np.asarray(flat[start : start + _SPECTRA_PER_BLOCK], dtype=float)
             finite = np.isfinite(block)
             total += np.where(finite, block, 0.0).sum(axis=0)
             count += finite.sum(axis=0)
@@ -238,49 +395,6 @@ def _mean_spectrum(data, show_progressbar):
     return np.asarray(compute(mean, show_progressbar, len(flat), "Mean spectrum"), dtype=float)
 
 
-# Channels over which the mean spectrum is averaged to estimate the expected
-# counts, and the lowest expected level as a share of the median.
-_WEIGHT_SMOOTHING = 15
-_WEIGHT_FLOOR = 0.05
-
-
-def _channel_weights(mean):
-    """1 / sqrt(expected counts): Poisson weights shared by every pixel.
-
-    The variance is that of the expected counts, not of the noisy observed
-    ones: a channel that fluctuates to near zero (the far tail of a noisy
-    spectrum) must not get a weight that lets it dominate the fit, as it
-    did with the data themselves as the level (N K of h-BN fitted as 0).
-    """
-    from scipy.ndimage import uniform_filter1d
-
-    finite = np.isfinite(mean)
-    filled = np.interp(np.arange(len(mean)), np.flatnonzero(finite), mean[finite])
-    expected = uniform_filter1d(filled, min(_WEIGHT_SMOOTHING, len(mean)), mode="nearest")
-    positive = expected[expected > 0]
-    floor = _WEIGHT_FLOOR * np.median(positive) if len(positive) else 1.0
-    return 1.0 / np.sqrt(np.maximum(expected, floor))
-
-
-def _best_exponent(energy, mean, weights, fitted, element_columns):
-    """Exponent of the single power law that, with the edges, best fits the mean spectrum."""
-    from scipy.optimize import minimize_scalar
-
-    y = (mean * weights)[fitted]
-    edges = (element_columns * weights[:, None])[fitted]
-    if not np.all(np.isfinite(y)):
-        return 3.0
-    e_ref = energy[fitted][0]
-
-    def rss(r):
-        a = np.column_stack([(energy[fitted] / e_ref) ** -r * weights[fitted], edges])
-        a = a / np.where(np.linalg.norm(a, axis=0) > 0, np.linalg.norm(a, axis=0), 1.0)
-        x, *_ = np.linalg.lstsq(a, y, rcond=None)
-        return float(((a @ x - y) ** 2).sum())
-
-    return float(minimize_scalar(rss, bounds=(0.5, 8.0), method="bounded").x)
-
-
 def _fit_in_memory(data, ll_data, problem, show_progressbar):
     from hyperspy.external.progressbar import progressbar
 
@@ -289,10 +403,10 @@ def _fit_in_memory(data, ll_data, problem, show_progressbar):
     ll_flat = None if ll_data is None else np.asarray(ll_data).reshape(len(flat), -1)
     size = output_layout(problem.n_columns, problem.n_elements)["size"]
     out = np.empty((len(flat), size))
-    starts = range(0, len(flat), SPECTRA_PER_BLOCK)
+    starts = range(0, len(flat), _SPECTRA_PER_BLOCK)
     show = _show(show_progressbar, len(flat))
     for start in progressbar(starts, disable=not show, desc="Quantifying"):
-        rows = slice(start, start + SPECTRA_PER_BLOCK)
+        rows = slice(start, start + _SPECTRA_PER_BLOCK)
         out[rows] = fit_block(
             flat[rows], None if ll_flat is None else ll_flat[rows], problem=problem
         )
@@ -321,10 +435,11 @@ def quantify(
     convergence_angle=None,
     collection_angle=None,
     signal_range=None,
-    fine_structure_width=30.0,
+    fine_structure_width=None,
     edge_margins=(20.0, 30.0),
     background_exponents=None,
     reject_spikes=True,
+    calibrate=False,
     show_progressbar=None,
 ):
     """Elemental maps of an EELS spectrum, line scan or spectrum image.
@@ -433,46 +548,29 @@ def quantify(
 
     gos_file_path = gosh_file()
     energy = axis.offset + axis.scale * np.arange(axis.size)
-    plan = plan_edges(elements, lo, hi, fine_structure_width=fine_structure_width, margins=margins)
-    components, decisions = _build_components(plan, settings, axis.scale, gos_file_path)
+    mean = _mean_spectrum(signal.data, show_progressbar)
 
-    excluded = _excluded_ranges(decisions, lo, hi, fine_structure_width, margins)
-    fitted = (energy >= lo - 1e-9) & (energy <= hi + 1e-9)
-    for a, b in excluded:
-        fitted &= ~((energy >= a) & ((energy < b) | (b >= hi)))
-    # Elements whose edges the remaining channels cannot constrain are left out.
-    columns = {el: _element_column(c, energy, axis.scale) for el, c in components.items()}
-    for el in list(components):
-        col = columns.pop(el)
-        support = np.count_nonzero(fitted & (np.abs(col) > 1e-9 * np.abs(col).max()))
-        if support >= _MIN_EDGE_CHANNELS:
-            columns[el] = col
-            continue
-        del components[el]
-        decisions = [
-            EdgeDecision(
-                d.element,
-                d.subshell,
-                d.onset,
-                "dropped",
-                "too few fitted channels left after excluding the fine-structure regions",
-            )
-            if d.element == el and d.fitted
-            else d
-            for d in decisions
-        ]
-
-    dropped_elements = {}
-    for el in elements:
-        if el not in components:
-            reasons = [f"{d.subshell}: {d.reason}" for d in decisions if d.element == el]
-            dropped_elements[el] = "; ".join(reasons) or "no edge in the fitted range"
-    if not components:
-        detail = "\n".join(f"  {el}: {why}" for el, why in dropped_elements.items())
-        raise ValueError(
-            f"The fitted range {lo:g}..{hi:g} eV covers no edge of {', '.join(elements)} that "
-            f"can be quantified:\n{detail}"
-        )
+    # Stage 1: the spectrum model of the mean spectrum decides the edges,
+    # the calibration and the background shape that every pixel shares.
+    spectrum_model, spectrum_fit = _fit_mean_spectrum(
+        energy,
+        mean,
+        elements,
+        settings,
+        defaulted,
+        (lo, hi),
+        signal_range is not None,
+        margins,
+        fine_structure_width,
+        low_loss,
+        zero_index,
+        calibrate,
+    )
+    decisions = list(spectrum_model.decisions)
+    cal = spectrum_fit.calibration
+    components, decisions = _build_components(decisions, settings, axis.scale, gos_file_path, cal)
+    quantified = [el for el in elements if el in components]
+    dropped_elements = _dropped_elements(elements, components, decisions)
     if dropped_elements:
         warnings.warn(
             f"{', '.join(dropped_elements)}: no edge that can be fitted in {lo:g}..{hi:g} eV, "
@@ -480,77 +578,32 @@ def quantify(
             UserWarning,
             stacklevel=2,
         )
-    quantified = [el for el in elements if el in components]
 
-    # The fit: background power laws, then one column per element.
-    mean = _mean_spectrum(signal.data, show_progressbar)
-    empty, negated = unusable_spectra(mean[fitted][None, :])
-    if empty[0] or negated[0]:
-        state = "zero (or not finite)" if empty[0] else "mostly negative"
-        raise ValueError(
-            f"The signal (mean over pixels) is {state} in the fitted range {lo:g}..{hi:g} eV: "
-            "counts cannot be quantified. Is it inverted, or was too much dark or background "
-            "subtracted?"
-        )
-    weights = _channel_weights(mean)
+    # Stage 2: the linear problem every pixel solves.
+    fitted = np.zeros(axis.size, dtype=bool)
+    fitted[spectrum_model.fitted] = spectrum_model.near_edge_mask(cal) > 0
+    excluded = _ranges_of(energy, spectrum_model.fitted & ~fitted)
+    columns = {el: _element_column(components[el], energy, axis.scale) for el in quantified}
     element_columns = np.column_stack([columns[el] for el in quantified])
-    if background_exponents is None:
-        r0 = _best_exponent(energy, mean, weights, fitted, element_columns)
-        background_exponents = (r0, r0 + _EXPONENT_STEP)
-
-    from hyperspy.components1d import PowerLaw
-
-    powerlaws = []
-    for r in background_exponents:
-        pl = PowerLaw(A=1.0, r=r, origin=0.0)
-        pl.name = f"PowerLaw_r{r:.2f}"
-        pl.r.free = pl.origin.free = False
-        pl.convolved = False  # the background is not single scattering
-        powerlaws.append(pl)
+    powerlaws = _background_components(spectrum_fit, background_exponents)
     design = np.column_stack(
         [pl.function(energy) * axis.scale for pl in powerlaws] + [element_columns]
     )
-
-    convolution = None
-    ll_copy = None
+    convolution = ll_copy = None
     if low_loss is not None:
-        ll_axis = low_loss.axes_manager.signal_axes[0]
-        n_ll = ll_axis.size
-        # The axis HyperSpy convolves on (calculate_convolution1D_axis).
-        conv_energy = (
-            axis.offset
-            - (n_ll - 1 - zero_index) * axis.scale
-            + axis.scale * np.arange(axis.size + n_ll - 1)
-        )
-        convolution = np.column_stack(
-            [_element_column(components[el], conv_energy, axis.scale) for el in quantified]
-        )
+        convolution = _convolution_columns(components, quantified, low_loss, zero_index, axis)
         ll_copy = _model_signal(low_loss, settings, "Low loss")
-
     problem = LinearProblem(
         design=design,
-        weights=weights,
+        weights=_fit_weights(spectrum_model, mean, spectrum_fit),
         fitted=fitted,
         n_background=len(powerlaws),
         convolution=convolution,
         reject_spikes=bool(reject_spikes),
     )
-    sep, partner = separability(problem)
-    poor = [i for i in range(len(quantified)) if sep[i] < MIN_SEPARABILITY]
-    if poor:
-        pairs = "; ".join(
-            f"{quantified[i]} (separability {sep[i]:.2f}"
-            + (f", mostly against {quantified[partner[i]]})" if partner[i] >= 0 else ")")
-            for i in poor
-        )
-        warnings.warn(
-            f"The fitted channels can hardly tell these elements from the others: {pairs}. "
-            "Their fractions are unreliable: an element that is not there takes its "
-            "partner's signal. Check the elements (result.separability, the "
-            "identification), or fit a range where their edges are apart.",
-            UserWarning,
-            stacklevel=2,
-        )
+    sep = _warn_separability(problem, quantified)
+
+    # Stage 3: every pixel.
     ll_data = None if low_loss is None else low_loss.data
     if not is_lazy(signal.data):
         if ll_data is not None and is_lazy(ll_data):
@@ -560,6 +613,7 @@ def quantify(
         results = _fit_lazy(signal.data, ll_data, problem, show_progressbar)
 
     lay = output_layout(problem.n_columns, problem.n_elements)
+    _add_systematic(results, lay, [spectrum_fit.systematic.get(el, 0.0) for el in quantified])
     bad = int(np.isnan(results[..., 0]).sum())
     if bad:
         warnings.warn(
@@ -583,12 +637,14 @@ def quantify(
         m.append(pl)
         # Marked as set so that exspy does not estimate it from the data
         # (a pass over a lazy signal) when the edges join.
-        pl.A.map["is_set"] = True
+        getattr(pl, _background_parameter(pl)).map["is_set"] = True
     masters = {}
     for el in quantified:
         m.extend(components[el])
         masters[el] = next(c for c in components[el] if c.intensity.twin is None)
-    params = [pl.A for pl in powerlaws] + [masters[el].intensity for el in quantified]
+    params = [getattr(pl, _background_parameter(pl)) for pl in powerlaws] + [
+        masters[el].intensity for el in quantified
+    ]
     for comp in m:
         for p in comp.parameters:
             if p not in params:
@@ -616,10 +672,11 @@ def quantify(
         low_loss=low_loss,
         settings=settings,
         defaulted=defaulted,
-        background_exponents=tuple(background_exponents),
-        fit_range=(lo, hi),
+        background_exponents=tuple(background_exponents or spectrum_fit.background_terms),
+        fit_range=spectrum_model.fit_range,
         excluded_ranges=excluded,
-        fine_structure_width=float(fine_structure_width),
+        fine_structure_width=fine_structure_width,
+        spectrum_fit=spectrum_fit,
         separability=dict(zip(quantified, sep.tolist(), strict=True)),
     )
 

@@ -134,6 +134,14 @@ class Quantification:
     fit_range : (float, float)
     excluded_ranges : list of (float, float)
         Energy ranges (eV) left out of the fit.
+    spectrum_fit : eels_autoid.spectrum_model.SpectrumFit
+        The spectrum model's fit of the mean spectrum, which fixed what every
+        pixel shares: the edges, the calibration (``spectrum_fit.calibration``:
+        offset, dispersion error and chemical shifts), the background's shape
+        and the noise model.
+    energy_offset : float
+        The energy-axis offset applied (eV added to the axis; 0 unless
+        ``calibrate=True`` without a low loss).
     separability : dict of str to float
         Per element, the part (0..1) of its weighted model column over the
         fitted channels that the background and the other elements cannot
@@ -161,6 +169,7 @@ class Quantification:
         fit_range,
         excluded_ranges,
         fine_structure_width,
+        spectrum_fit=None,
         separability=None,
     ):
         self._signal = signal
@@ -182,6 +191,7 @@ class Quantification:
         self.fit_range = tuple(fit_range)
         self.excluded_ranges = [tuple(r) for r in excluded_ranges]
         self.fine_structure_width = fine_structure_width
+        self.spectrum_fit = spectrum_fit
         self.separability = dict(separability or {})
 
         nb = problem.n_background
@@ -244,6 +254,10 @@ class Quantification:
     @property
     def uncertainties(self) -> dict:
         return self.density_uncertainties if self.absolute else self.fraction_uncertainties
+
+    @property
+    def energy_offset(self) -> float:
+        return float(self.spectrum_fit.calibration.offset) if self.spectrum_fit else 0.0
 
     @property
     def kept_edges(self) -> list:

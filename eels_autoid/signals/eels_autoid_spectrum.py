@@ -120,10 +120,11 @@ class EELSAutoIDMixin:
         convergence_angle=None,
         collection_angle=None,
         signal_range=None,
-        fine_structure_width=30.0,
+        fine_structure_width=None,
         edge_margins=(20.0, 30.0),
         background_exponents=None,
         reject_spikes=True,
+        calibrate=False,
         show_progressbar=None,
     ):
         """Elemental maps: relative atomic fractions, or areal densities with a low loss.
@@ -168,6 +169,7 @@ class EELSAutoIDMixin:
             edge_margins=edge_margins,
             background_exponents=background_exponents,
             reject_spikes=reject_spikes,
+            calibrate=calibrate,
             show_progressbar=show_progressbar,
         )
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BACKGROUND_EXPONENTS", "power_law_columns", "offset_columns"]
+__all__ = ["BACKGROUND_EXPONENTS", "power_law_columns", "offset_columns", "reference_energy"]
 
 #: Exponents of the power laws combined into the background.
 BACKGROUND_EXPONENTS = tuple(np.arange(1.0, 8.01, 0.5))
 
 
-def power_law_columns(energy, exponents=BACKGROUND_EXPONENTS):
-    """Columns ``(E / E_ref) ** -r`` (N, R), with E_ref the window's geometric centre.
+def power_law_columns(energy, exponents=BACKGROUND_EXPONENTS, reference=None):
+    """Columns ``(E / E_ref) ** -r`` (N, R), by default E_ref the window's geometric centre.
 
     Normalising at the centre keeps every column of order 1 over the window.
     """
@@ -27,9 +27,16 @@ def power_law_columns(energy, exponents=BACKGROUND_EXPONENTS):
     positive = energy[energy > 0]
     if not len(positive):
         raise ValueError("Power-law backgrounds need positive energy losses.")
-    ref = np.sqrt(positive.min() * positive.max())
+    ref = reference_energy(positive) if reference is None else float(reference)
     safe = np.maximum(energy, positive.min()) / ref
     return np.column_stack([safe ** -float(r) for r in exponents])
+
+
+def reference_energy(energy):
+    """The geometric centre of the positive energies of a window (eV)."""
+    positive = np.asarray(energy, dtype=float)
+    positive = positive[positive > 0]
+    return float(np.sqrt(positive.min() * positive.max()))
 
 
 def offset_columns(energy):

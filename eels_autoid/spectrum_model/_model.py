@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import vocabulary
-from ._background import BACKGROUND_EXPONENTS, offset_columns, power_law_columns
+from ._background import (
+    BACKGROUND_EXPONENTS,
+    offset_columns,
+    power_law_columns,
+    reference_energy,
+)
 from ._edges import LANTHANIDES, edge_families, element_cross_section, plan_edges
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
@@ -140,6 +145,13 @@ class SpectrumFit:
     coefficients: np.ndarray = field(repr=False, default=None)
     roles: list = field(repr=False, default=None)
     systematic: dict = field(default_factory=dict)
+    background_terms: dict = field(default_factory=dict)
+    background_reference: float = 1.0
+
+    def background_function(self, energy):
+        """The fitted background at any energies (eV): the sum of its power laws."""
+        e = np.maximum(np.asarray(energy, dtype=float), 1e-3) / self.background_reference
+        return sum(c * e ** -r for r, c in self.background_terms.items()) * np.ones_like(e)
 
     @property
     def residual(self):
@@ -236,6 +248,7 @@ class SpectrumModel:
         self.families = edge_families(self.decisions)
         self.modelled = [el for el in self.elements if any(k[0] == el for k in self.families)]
         self.reference = float(0.5 * (self.energy[0] + self.energy[-1]))
+        self.background_reference = reference_energy(self.energy)
         self.low_loss = None
         if low_loss is not None:
             ll = np.asarray(low_loss, dtype=float)
@@ -302,7 +315,7 @@ class SpectrumModel:
             bg = offset_columns(self.energy)
             roles = ["offset"] * bg.shape[1]
         else:
-            bg = power_law_columns(self.energy, self.exponents)
+            bg = power_law_columns(self.energy, self.exponents, self.background_reference)
             roles = ["background"] * bg.shape[1]
         cols = [bg]
         near_cols = []
@@ -519,6 +532,16 @@ class SpectrumModel:
             coefficients=x,
             roles=roles,
             systematic=systematic,
+            background_terms={
+                float(r): float(c)
+                for r, c in zip(
+                    self.exponents,
+                    [x[i] for i, role in enumerate(roles) if role == "background"],
+                    strict=False,
+                )
+                if c > 0
+            },
+            background_reference=self.background_reference,
         )
 
     def _systematic(self, y, weights, cal, subtracted, defaulted, frac):
