@@ -9,12 +9,12 @@ import numpy as np
 
 from .. import vocabulary
 from .._bad_values import unusable_spectra
-from .._computing import block_chunks, compute, is_lazy
+from .._computing import compute, is_lazy
 from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
 from ..identification import MIN_AREA_FRACTION
 from ._checks import check_low_loss, check_signal, microscope_settings
-from ._edges import EdgeDecision, edge_components, plan_edges, twin_element_edges
+from ._edges import EdgeDecision, edge_components, twin_element_edges
 from ._fit import (
     SPECTRA_PER_BLOCK,
     LinearProblem,
@@ -268,7 +268,10 @@ def _dropped_elements(elements, components, decisions):
 def _ranges_of(energy, mask):
     """Contiguous energy ranges (eV) where ``mask`` is set."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
-    return [(float(energy[i]), float(energy[j - 1])) for i, j in zip(edges[::2], edges[1::2])]
+    return [
+        (float(energy[i]), float(energy[j - 1]))
+        for i, j in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 def _background_components(fit, exponents):

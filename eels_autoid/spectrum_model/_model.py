@@ -151,7 +151,7 @@ class SpectrumFit:
     def background_function(self, energy):
         """The fitted background at any energies (eV): the sum of its power laws."""
         e = np.maximum(np.asarray(energy, dtype=float), 1e-3) / self.background_reference
-        return sum(c * e ** -r for r, c in self.background_terms.items()) * np.ones_like(e)
+        return sum(c * e**-r for r, c in self.background_terms.items()) * np.ones_like(e)
 
     @property
     def residual(self):
