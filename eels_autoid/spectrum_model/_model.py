@@ -27,6 +27,7 @@ from ._background import (
 from ._edges import LANTHANIDES, edge_families, element_cross_section, plan_edges
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
+from ._onsets import EdgeShift, combine_shifts, edge_shifts
 from ._solve import covariance, solve
 
 __all__ = ["SpectrumModel", "SpectrumFit", "Calibration", "MAX_OFFSET", "PLAUSIBLE_SETTINGS"]
@@ -34,10 +35,8 @@ __all__ = ["SpectrumModel", "SpectrumFit", "Calibration", "MAX_OFFSET", "PLAUSIB
 #: Largest energy-axis offset fitted (eV), and the prior's width: most
 #: axes are right to a few eV, so an offset needs the spectrum's support.
 MAX_OFFSET = 25.0
-OFFSET_PRIOR = 5.0
-#: Per-element chemical shifts (eV) on top of the offset, and their prior.
+#: Per-element chemical shifts (eV) on top of the offset.
 MAX_SHIFT = 3.0
-SHIFT_PRIOR = 1.5
 #: Relative dispersion error fitted for windows wider than WIDE_WINDOW (eV).
 MAX_DISPERSION_ERROR = 0.01
 DISPERSION_PRIOR = 0.005
@@ -232,6 +231,7 @@ class SpectrumModel:
         if near_edge not in ("basis", "exclude"):
             raise ValueError(f"near_edge must be 'basis' or 'exclude', got {near_edge!r}.")
         self.near_edge = near_edge
+        self.edge_shifts = []
         lo, hi = (energy[0], energy[-1]) if fit_range is None else fit_range
         lo = max(lo, energy[0], MIN_FIT_ENERGY)
         hi = min(hi, energy[-1])
@@ -366,18 +366,6 @@ class SpectrumModel:
         x, chi2 = solve(a, data, weights, free)
         return x, chi2, a, roles, free
 
-    def _best(self, data, weights, calibration, subtracted, name, grid, prior):
-        """Grid search over one calibration parameter with a Gaussian prior."""
-        best = None
-        for v in grid:
-            cal = calibration.replace(**{name: float(v)}) if name != "shift" else v
-            chi2 = self._solve(data, weights, cal, subtracted)[1] / self._chi2_unit
-            value = v if name != "shift" else None
-            cost = chi2 + (0.0 if value is None else (value / prior) ** 2)
-            if best is None or cost < best[0]:
-                best = (cost, cal)
-        return best[1]
-
     def fit(self, data, *, calibrate=False, defaulted=(), offset=None):
         """Fit the model to one spectrum (the fitted channels of ``data``, full axis length).
 
@@ -415,59 +403,63 @@ class SpectrumModel:
         x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
         weights = self._poisson_weights(y, a @ x, len(x), smooth, subtracted)[0]
         if calibrate and offset is None:
-            cal = self._calibrate(y, weights, cal, subtracted)
+            cal = self._calibrate(y, cal)
         # The final fit leaves out the extents where the calibration puts them.
         x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
         weights, noise = self._poisson_weights(y, a @ x, len(x), smooth, subtracted)
         x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
         return self._result(y, x, chi2, a, roles, free, weights, noise, cal, subtracted, defaulted)
 
-    def _calibrate(self, y, weights, cal, subtracted):
-        """Offset, dispersion error and chemical shifts by grid searches with priors.
-
-        Always with the near-edge basis over every channel: leaving the
-        near-edge channels out would let an offset hide an edge in them.
-        """
-        mode, self.near_edge = self.near_edge, "basis"
-        try:
-            # Chi-squared in units of the misfit beyond counting noise, so that
-            # the priors keep their weight on spectra of 10**6 counts.
-            x, chi2, *_ = self._solve(y, weights, cal, subtracted)
-            self._chi2_unit = max(chi2 / max(len(y) - len(x), 1), 1.0)
-            return self._calibration_search(y, weights, cal, subtracted)
-        finally:
-            self.near_edge = mode
-
-    def _calibration_search(self, y, weights, cal, subtracted):
-        coarse = np.arange(-MAX_OFFSET, MAX_OFFSET + 1e-9, 1.0)
-        cal = self._best(y, weights, cal, subtracted, "offset", coarse, OFFSET_PRIOR)
-        fine = cal.offset + np.arange(-0.75, 0.76, 0.25)
-        fine = fine[np.abs(fine) <= MAX_OFFSET]
-        cal = self._best(y, weights, cal, subtracted, "offset", fine, OFFSET_PRIOR)
-        if np.ptp(self.energy) > WIDE_WINDOW:
-            grid = np.linspace(-MAX_DISPERSION_ERROR, MAX_DISPERSION_ERROR, 11)
-            cal = self._best(
-                y, weights, cal, subtracted, "dispersion_error", grid, DISPERSION_PRIOR
-            )
-        if len(self.modelled) > 1:
-            for el in self.modelled:
-                options = []
-                for s in np.arange(-MAX_SHIFT, MAX_SHIFT + 1e-9, 0.5):
-                    shifts = dict(cal.shifts)
-                    shifts[el] = float(s)
-                    c = cal.replace(shifts=shifts)
-                    chi2 = self._solve(y, weights, c, subtracted)[1] / self._chi2_unit
-                    options.append((chi2 + (s / SHIFT_PRIOR) ** 2, c))
-                cal = min(options, key=lambda t: t[0])[1]
-        if abs(cal.offset) >= MAX_OFFSET - 1e-6:
+    def _calibrate(self, y, cal):
+        """Offset, dispersion error (wide windows) and chemical shifts from the edges' rises."""
+        # A lanthanide's N4,5 giant resonance does not rise where one-electron
+        # tables put its onset: it cannot calibrate.
+        families = {
+            k: v
+            for k, v in self.families.items()
+            if k[1] in vocabulary.EDGE_FAMILIES and not (k[0] in LANTHANIDES and k[1] == "N4,5")
+        }
+        shifts = edge_shifts(
+            self.energy,
+            y,
+            families,
+            lambda el, e: element_cross_section(el, self._subshells(el), e, self.settings),
+            MAX_OFFSET,
+        )
+        self.edge_shifts = shifts
+        offset, chemical = combine_shifts(shifts, MAX_SHIFT)
+        dispersion = 0.0
+        clear = [s for s in shifts if s.weight > 0]
+        if np.ptp(self.energy) > WIDE_WINDOW and len({s.element for s in clear}) > 1:
+            # Shifts that grow with energy are a dispersion error: a weighted
+            # slope through the offset, with its prior.
+            w = np.array([s.precision for s in clear])
+            x = np.array([s.onset - self.reference for s in clear])
+            d = np.array([s.shift - offset for s in clear])
+            slope = float((w * x * d).sum() / ((w * x * x).sum() + DISPERSION_PRIOR**-2))
+            dispersion = float(np.clip(slope, -MAX_DISPERSION_ERROR, MAX_DISPERSION_ERROR))
+            moved = [
+                EdgeShift(
+                    s.element,
+                    s.family,
+                    s.onset,
+                    s.shift - dispersion * (s.onset - self.reference),
+                    s.correlation,
+                    tuple(np.asarray(s.grid) - dispersion * (s.onset - self.reference)),
+                    s.curve,
+                )
+                for s in shifts
+            ]
+            offset, chemical = combine_shifts(moved, MAX_SHIFT)
+        if abs(offset) >= MAX_OFFSET - 2.0:
             warnings.warn(
-                f"The fitted energy offset is at its bound ({cal.offset:+g} eV): the "
-                "energy axis may be further off than the model searches. Calibrate it "
-                "(a low loss with its zero-loss peak) or check the elements.",
+                f"The fitted energy offset is at its bound ({offset:+.1f} eV): the energy "
+                "axis may be further off than the model searches. Calibrate it (a low loss "
+                "with its zero-loss peak) or check the elements.",
                 UserWarning,
                 stacklevel=4,
             )
-        return cal
+        return cal.replace(offset=offset, dispersion_error=dispersion, shifts=chemical)
 
     @staticmethod
     def _poisson_weights(y, model, n_parameters, smooth, subtracted):

@@ -1,0 +1,179 @@
+"""Where each edge's onset lies in a measured spectrum: the energy calibration.
+
+An expert calibrates by asking whether one offset puts every edge where the
+tables have it. Each edge family's shift is found by correlating the rise of
+the measured spectrum (its smoothed derivative, with the smooth background
+slope removed) with the rise of the tabulated edge over +-25 eV; white lines,
+pi* peaks and pre-peaks rise at the threshold too, so their detail cannot
+move the answer the way a misfit of the whole near-edge shape moves a
+chi-squared. The offset is the one on which the edges agree best (each
+free to move a few eV more by its chemical shift), against a Gaussian prior
+at 0, so a window whose edges rise faintly is not moved without reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["EdgeShift", "edge_shifts", "combine_shifts"]
+
+# Smoothing (eV) of the derivative, and the width (eV) of the slope removed.
+_SMOOTH = 1.0
+_DETREND = 8.0
+# Energy range (eV) around the onset whose rise is compared.
+_BEFORE, _AFTER = 15.0, 20.0
+# A family counts towards the offset by (correlation - this floor), so that a
+# rise that correlates no better than chance does not count.
+_FLOOR = 0.3
+# Standard deviation (eV) of a clear edge's shift; the prior: a penalty of
+# PRIOR_WEIGHT clear edges at PRIOR_STD eV from 0.
+_CLEAR_EDGE_STD = 1.0
+PRIOR_STD = 10.0
+PRIOR_WEIGHT = 0.05
+# Penalty of a chemical shift at its bound, in clear edges.
+SHIFT_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class EdgeShift:
+    """The measured shift of one edge family (eV to add to the axis) and how clear its rise is.
+
+    ``curve`` is the correlation of the rises at every shift of ``grid``.
+    """
+
+    element: str
+    family: str
+    onset: float
+    shift: float
+    correlation: float
+    grid: tuple = ()
+    curve: tuple = ()
+
+    @property
+    def weight(self) -> float:
+        """0 (no clearer than chance) .. 1 (the data rise exactly as the table does)."""
+        return max(self.correlation - _FLOOR, 0.0) / (1.0 - _FLOOR)
+
+    @property
+    def precision(self) -> float:
+        """1 / variance (eV^-2) of the shift: ~1 eV for a clear rise."""
+        return (self.weight / _CLEAR_EDGE_STD) ** 2
+
+
+def _rise(y, scale):
+    from scipy.ndimage import gaussian_filter1d
+
+    d = gaussian_filter1d(np.asarray(y, dtype=float), max(_SMOOTH / scale, 0.5), order=1)
+    return d - gaussian_filter1d(d, max(_DETREND / scale, 1.0))
+
+
+def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
+    """Shift of each edge family that best matches its tabulated rise to the data's.
+
+    Parameters
+    ----------
+    energy, data : numpy.ndarray
+        The fitted channels.
+    families : dict
+        ``{(element, family): [onsets]}`` (tabulated, eV).
+    edge_column : callable
+        ``edge_column(element, true_energy)``: the element's edges on any energies.
+    max_shift : float
+    step : float, optional
+        Shift grid step (eV); default half a channel, at least 0.1 eV.
+
+    Returns
+    -------
+    list of EdgeShift
+        Families whose comparison range lies in the window.
+    """
+    energy = np.asarray(energy, dtype=float)
+    scale = float(energy[1] - energy[0])
+    step = step or max(scale / 2, 0.1)
+    shifts = np.arange(-max_shift, max_shift + 1e-9, step)
+    rise = _rise(data, scale)
+    out = []
+    for (element, family), onsets in families.items():
+        onset = min(onsets)
+        # Channels whose rise is compared, for every shift tried.
+        near = (energy >= onset - max_shift - _BEFORE) & (energy <= onset + max_shift + _AFTER)
+        if near.sum() < 10:
+            continue
+        e = energy[near]
+        g = rise[near]
+        curve = np.full(len(shifts), -1.0)
+        for i, s in enumerate(shifts):
+            window = (e + s >= onset - _BEFORE) & (e + s <= onset + _AFTER)
+            if window.sum() < 5:
+                continue
+            t = _rise(edge_column(element, e + s), scale)[window]
+            gw = g[window] - g[window].mean()
+            t = t - t.mean()
+            norm = np.linalg.norm(gw) * np.linalg.norm(t)
+            if norm > 0:
+                curve[i] = float(gw @ t / norm)
+        if np.any(curve > -1.0):
+            i = int(np.argmax(curve))
+            out.append(
+                EdgeShift(
+                    element,
+                    family,
+                    float(onset),
+                    float(shifts[i]),
+                    float(curve[i]),
+                    tuple(shifts.tolist()),
+                    tuple(curve.tolist()),
+                )
+            )
+    return out
+
+
+def combine_shifts(shifts, max_chemical_shift):
+    """(offset, per-element chemical shifts) on which the edges agree.
+
+    For each offset tried, every edge family scores its clearest rise within
+    ``max_chemical_shift`` of it (at the offset itself for a single element,
+    whose shift an offset cannot be told from), above the chance floor; the
+    offset maximises the sum minus the prior's penalty, a twentieth of a clear edge at
+    10 eV. One edge's spurious match elsewhere (a later near-edge peak)
+    cannot outvote the others. Each element's chemical shift is where its
+    families score best near the offset.
+    """
+    usable = [s for s in shifts if len(s.curve)]
+    if not usable:
+        return 0.0, {}
+    lo = min(min(s.grid) for s in usable)
+    hi = max(max(s.grid) for s in usable)
+    first = np.asarray(usable[0].grid)
+    step = float(first[1] - first[0]) if len(first) > 1 else 1.0
+    grid = np.arange(lo, hi + step / 2, step)
+    several = len({s.element for s in usable}) > 1
+    reach = int(round(max_chemical_shift / step)) if several else 0
+    by_element = {}
+    for s in usable:
+        # On the common grid (a dispersion correction moves each edge's own).
+        curve = np.interp(grid, np.asarray(s.grid), np.asarray(s.curve), left=-1.0, right=-1.0)
+        c = np.maximum(curve - _FLOOR, 0.0) / (1.0 - _FLOOR)
+        by_element.setdefault(s.element, []).append(c)
+    total = np.zeros(len(grid))
+    local = {}
+    # A chemical shift costs a little, so that a common offset is preferred
+    # to the same move made by every element's chemical shift.
+    cost = SHIFT_WEIGHT * (np.arange(-reach, reach + 1) * step / max(max_chemical_shift, 1e-9)) ** 2
+    for el, curves in by_element.items():
+        c = np.sum(curves, axis=0)
+        padded = np.pad(c, reach, constant_values=-np.inf)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1) - cost
+        total += windows.max(axis=1)
+        local[el] = (c, windows.argmax(axis=1) - reach)
+    score = total - PRIOR_WEIGHT * (grid / PRIOR_STD) ** 2
+    i = int(np.argmax(score))
+    offset = float(grid[i])
+    chemical = {}
+    if several:
+        for el, (c, arg) in local.items():
+            if c[i + arg[i]] > 0:
+                chemical[el] = float(arg[i] * step)
+    return offset, chemical
