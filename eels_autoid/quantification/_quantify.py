@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from .._computing import compute, is_lazy
 from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
 from ..identification import MIN_AREA_FRACTION
+from ..spectrum_model import MIN_FIT_ENERGY
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, twin_element_edges
 from ._fit import (
@@ -27,19 +29,7 @@ from ._fit import (
 
 __all__ = ["quantify"]
 
-# Power laws describe the background above the plasmons only.
-MIN_FIT_ENERGY = 50.0
-# Channels from this far below each onset are left out with the fine
-# structure: tabulated onsets, chemical shifts and calibration differ by eV.
-ONSET_TOLERANCE = 5.0
-# An element needs this many fitted channels where its edges are non-zero.
-_MIN_EDGE_CHANNELS = 10
 _SPECTRA_PER_BLOCK = SPECTRA_PER_BLOCK
-# The background is the best single power law (exponent r0, from the mean
-# spectrum) plus one with exponent r0 + this: with coefficients of either
-# sign, each pixel's background can steepen or flatten (a linearised free
-# exponent) while r0 itself stays exactly representable.
-_EXPONENT_STEP = 0.5
 # Below this separability (``_fit.separability``) an element's intensity has
 # its variance inflated more than 100-fold by the overlap of its column with
 # the others: e.g. F K 23 eV below Fe L3, with both near-edge regions left
@@ -161,21 +151,99 @@ def _model_signal(signal, settings, title):
     return copy
 
 
-def _fit_mean_spectrum(
-    energy,
-    mean,
+@dataclass(frozen=True)
+class _Plan:
+    """What quantify was asked to do, checked: the input to every stage."""
+
+    axis: object
+    elements: list
+    source: str
+    identification: object
+    settings: dict
+    defaulted: list
+    window: tuple
+    user_range: bool
+    margins: tuple
+    near_edge_width: float | None
+    background_exponents: tuple | None
+    zero_index: int | None
+    calibrate: bool
+    reject_spikes: bool
+
+    @property
+    def energy(self):
+        return self.axis.offset + self.axis.scale * np.arange(self.axis.size)
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """The exspy components of the fitted edges, by element, and what was left out."""
+
+    components: dict
+    decisions: list
+    quantified: list
+    dropped: dict
+
+
+@dataclass(frozen=True)
+class _PixelProblem:
+    """The linear problem every pixel solves, and the components behind its columns."""
+
+    linear: LinearProblem
+    background: list
+    excluded: list
+
+
+def _plan(
+    signal,
+    identification,
     elements,
-    settings,
-    defaulted,
-    window,
-    user_range,
-    margins,
-    near_edge_width,
     low_loss,
-    zero_index,
+    identify_kwargs,
+    settings_kwargs,
+    *,
+    signal_range,
+    fine_structure_width,
+    edge_margins,
+    background_exponents,
     calibrate,
+    reject_spikes,
+    show_progressbar,
 ):
-    """The spectrum model of the mean spectrum, and its fit."""
+    """Check the input and options; resolve the elements and the microscope settings."""
+    axis = check_signal(signal)
+    margins, background_exponents, window = _check_options(
+        fine_structure_width, edge_margins, background_exponents, signal_range, axis
+    )
+    zero_index = None if low_loss is None else check_low_loss(low_loss, signal, axis)
+    elements, source, identification = _resolve_elements(
+        signal, identification, elements, identify_kwargs
+    )
+    settings, defaulted = microscope_settings(signal, **settings_kwargs)
+    return _Plan(
+        axis=axis,
+        elements=elements,
+        source=source,
+        identification=identification,
+        settings=settings,
+        defaulted=list(defaulted),
+        window=window,
+        user_range=signal_range is not None,
+        margins=margins,
+        near_edge_width=fine_structure_width,
+        background_exponents=background_exponents,
+        zero_index=zero_index,
+        calibrate=bool(calibrate),
+        reject_spikes=bool(reject_spikes),
+    )
+
+
+def _fit_mean_spectrum(plan, mean, low_loss):
+    """The spectrum model of the mean spectrum, and its fit.
+
+    It decides the edges, the calibration and the background shape that
+    every pixel shares.
+    """
     from ..spectrum_model import SpectrumModel
 
     ll = None
@@ -183,25 +251,27 @@ def _fit_mean_spectrum(
         ll = _mean_spectrum(low_loss.data, False)
         ll = np.nan_to_num(ll) / max(float(np.nansum(ll)), np.finfo(float).tiny)
     model = SpectrumModel(
-        energy,
-        elements,
-        settings,
+        plan.energy,
+        plan.elements,
+        plan.settings,
         # The model starts the fit where its background holds (no more than
         # max(100 eV, half the onset) below the first edge) unless told.
-        fit_range=window if user_range else None,
-        margins=margins,
-        near_edge_width=near_edge_width,
+        fit_range=plan.window if plan.user_range else None,
+        margins=plan.margins,
+        near_edge_width=plan.near_edge_width,
         near_edge="exclude",
         low_loss=ll,
-        zero_index=zero_index,
+        zero_index=plan.zero_index,
     )
+    window = plan.window
     if not model.modelled:
         detail = "\n".join(
             f"  {d.element} {d.subshell}: {d.reason}" for d in model.decisions if not d.fitted
         )
         raise ValueError(
             f"The fitted range {window[0]:g}..{window[1]:g} eV covers no edge of "
-            f"{', '.join(elements)} that can be quantified" + (f":\n{detail}" if detail else ".")
+            f"{', '.join(plan.elements)} that can be quantified"
+            + (f":\n{detail}" if detail else ".")
         )
     y = np.where(np.isfinite(mean), mean, 0.0)
     empty, negated = unusable_spectra(y[model.fitted][None, :])
@@ -216,8 +286,121 @@ def _fit_mean_spectrum(
     # A low loss aligned on its zero-loss peak fixes the axis: only chemical
     # shifts are fitted then.
     offset = 0.0 if low_loss is not None else None
-    fit = model.fit(y, calibrate=calibrate, defaulted=tuple(defaulted), offset=offset)
+    fit = model.fit(y, calibrate=plan.calibrate, defaulted=tuple(plan.defaulted), offset=offset)
     return model, fit
+
+
+def _edges_to_fit(plan, spectrum_model, spectrum_fit):
+    """exspy components of the edges the spectrum model holds, placed by its calibration."""
+    from ..gos import gosh_file
+
+    components, decisions = _build_components(
+        list(spectrum_model.decisions),
+        plan.settings,
+        plan.axis.scale,
+        gosh_file(),
+        spectrum_fit.calibration,
+    )
+    quantified = [el for el in plan.elements if el in components]
+    dropped = _dropped_elements(plan.elements, components, decisions)
+    if dropped:
+        lo, hi = plan.window
+        warnings.warn(
+            f"{', '.join(dropped)}: no edge that can be fitted in {lo:g}..{hi:g} eV, "
+            "left out of the quantification (result.dropped_elements says why).",
+            UserWarning,
+            stacklevel=4,
+        )
+    return _Edges(components, decisions, quantified, dropped)
+
+
+def _pixel_problem(plan, spectrum_model, spectrum_fit, edges, mean, low_loss):
+    """The shared design: background shape and element columns; the channels fitted."""
+    axis, energy = plan.axis, plan.energy
+    fitted = np.zeros(axis.size, dtype=bool)
+    fitted[spectrum_model.fitted] = spectrum_model.near_edge_mask(spectrum_fit.calibration) > 0
+    excluded = _ranges_of(energy, spectrum_model.fitted & ~fitted)
+    element_columns = np.column_stack(
+        [_element_column(edges.components[el], energy, axis.scale) for el in edges.quantified]
+    )
+    background = _background_components(spectrum_fit, plan.background_exponents)
+    design = np.column_stack(
+        [c.function(energy) * axis.scale for c in background] + [element_columns]
+    )
+    convolution = None
+    if low_loss is not None:
+        convolution = _convolution_columns(
+            edges.components, edges.quantified, low_loss, plan.zero_index, axis
+        )
+    linear = LinearProblem(
+        design=design,
+        weights=_fit_weights(spectrum_model, mean, spectrum_fit),
+        fitted=fitted,
+        n_background=len(background),
+        convolution=convolution,
+        reject_spikes=plan.reject_spikes,
+    )
+    return _PixelProblem(linear, background, excluded)
+
+
+def _solve_pixels(signal, low_loss, problem, show_progressbar):
+    """Every pixel's fit (see ``_fit.output_layout``), block by block; lazy input stays lazy."""
+    ll_data = None if low_loss is None else low_loss.data
+    if not is_lazy(signal.data):
+        if ll_data is not None and is_lazy(ll_data):
+            ll_data = np.asarray(ll_data.compute())
+        results = _fit_in_memory(signal.data, ll_data, problem, show_progressbar)
+    else:
+        results = _fit_lazy(signal.data, ll_data, problem, show_progressbar)
+    bad = int(np.isnan(results[..., 0]).sum())
+    if bad:
+        warnings.warn(
+            f"{bad} spectra hold NaN or inf values in the fitted range (or their low loss "
+            "does, or holds no intensity): their results are NaN.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return results
+
+
+def _exspy_model(signal, plan, edges, problem, results, layout, low_loss):
+    """exspy's EELSModel holding the fit: parameter maps set, near-edge channels left out."""
+    from ..gos import gosh_file
+
+    title = signal.metadata.get_item("General.title", "") or "EELS"
+    model_sig = _model_signal(signal, plan.settings, title)
+    ll_copy = None if low_loss is None else _model_signal(low_loss, plan.settings, "Low loss")
+    m = model_sig.create_model(
+        low_loss=ll_copy,
+        auto_background=False,
+        auto_add_edges=False,
+        GOS="dft",
+        gos_file_path=str(gosh_file()),
+    )
+    for comp in problem.background:
+        m.append(comp)
+        # Marked as set so that exspy does not estimate it from the data
+        # (a pass over a lazy signal) when the edges join.
+        getattr(comp, _background_parameter(comp)).map["is_set"] = True
+    masters = {}
+    for el in edges.quantified:
+        m.extend(edges.components[el])
+        masters[el] = next(c for c in edges.components[el] if c.intensity.twin is None)
+    params = [getattr(c, _background_parameter(c)) for c in problem.background] + [
+        masters[el].intensity for el in edges.quantified
+    ]
+    for comp in m:
+        for p in comp.parameters:
+            if p not in params:
+                p.assign_current_value_to_all()  # fixed: the same in every pixel
+    coefs, stds = results[..., layout["coefficients"]], results[..., layout["std"]]
+    for i, p in enumerate(params):
+        p.map["values"] = coefs[..., i]
+        p.map["std"] = stds[..., i]
+        p.map["is_set"] = True
+    m.set_signal_range_from_mask(problem.linear.fitted)
+    m.fetch_stored_values()
+    return m
 
 
 def _axis_onset(onset, calibration, element):
@@ -493,22 +676,27 @@ def quantify(
 
     Notes
     -----
-    The fit is the linear problem that HyperSpy's
-    ``model.multifit(optimizer="lstsq")`` solves once every non-linear
-    parameter is fixed: the background is a sum of power laws with fixed
-    exponents (two, straddling the exponent that best fits the mean
-    spectrum, unless ``background_exponents`` is given), the edge onsets and
-    microscope settings are fixed, and each element's subshells share one
-    intensity. It is solved block by block (bounded memory, dask-friendly)
-    with channel weights 1/sqrt(expected counts: the mean spectrum averaged
-    over 15 channels); channels from 5 eV below to
-    ``fine_structure_width`` above every onset are left out, since tabulated
-    cross-sections have no near-edge fine structure. Isolated spikes are
-    detected in the residuals and refitted without them.
+    Two stages. First :class:`eels_autoid.spectrum_model.SpectrumModel` is
+    fitted to the mean spectrum: a convex background (a non-negative
+    combination of power laws, exponents 1..8), each element's subshells from
+    the GOS tables tied to one amount, the near-edge channels (white lines,
+    ELNES, which the tables lack) left out, the calibration with
+    ``calibrate=True``, and the noise model. It fixes what every pixel
+    shares: the edges, their placement, the background's shape and the fit
+    range (from no more than max(100 eV, half the onset) below the first
+    edge, unless ``signal_range`` is given). Then every pixel solves the
+    linear problem HyperSpy's ``model.multifit(optimizer="lstsq")`` solves
+    once every non-linear parameter is fixed: the background shape, scaled
+    and tilted, and one intensity per element, block by block (bounded
+    memory, dask-friendly), weighted by 1/sqrt(expected counts). Isolated
+    spikes are detected in the residuals and refitted without them. Each
+    pixel's uncertainties scale with its reduced chi-squared; missing
+    microscope settings add the spread of the fractions over 60..300 kV and
+    5..100 mrad, and a lanthanide seen only through N4,5 a 50 %% uncertainty.
 
-    Relative quantification ignores plural scattering; give a ``low_loss``
-    for thick areas. Power-law backgrounds fit windows of a few hundred eV
-    best: restrict wide windows with ``signal_range``.
+    Relative quantification ignores plural scattering, which moves a little
+    intensity from each edge's onset to higher losses in the same way for
+    every edge; give a ``low_loss`` for thick areas.
 
     Examples
     --------
@@ -520,20 +708,15 @@ def quantify(
     """
     from hyperspy.defaults_parser import preferences
 
-    from ..gos import gosh_file
     from ._result import Quantification
 
     if show_progressbar is None:
         show_progressbar = preferences.General.show_progressbar
-    axis = check_signal(signal)
-    margins, background_exponents, (lo, hi) = _check_options(
-        fine_structure_width, edge_margins, background_exponents, signal_range, axis
-    )
-    zero_index = None if low_loss is None else check_low_loss(low_loss, signal, axis)
-    elements, source, identification = _resolve_elements(
+    plan = _plan(
         signal,
         identification,
         elements,
+        low_loss,
         dict(
             model=model,
             threshold=threshold,
@@ -541,146 +724,49 @@ def quantify(
             low_loss=low_loss,
             show_progressbar=show_progressbar,
         ),
+        dict(
+            beam_energy=beam_energy,
+            convergence_angle=convergence_angle,
+            collection_angle=collection_angle,
+        ),
+        signal_range=signal_range,
+        fine_structure_width=fine_structure_width,
+        edge_margins=edge_margins,
+        background_exponents=background_exponents,
+        calibrate=calibrate,
+        reject_spikes=reject_spikes,
+        show_progressbar=show_progressbar,
     )
-    settings, defaulted = microscope_settings(
-        signal,
-        beam_energy=beam_energy,
-        convergence_angle=convergence_angle,
-        collection_angle=collection_angle,
-    )
-
-    gos_file_path = gosh_file()
-    energy = axis.offset + axis.scale * np.arange(axis.size)
     mean = _mean_spectrum(signal.data, show_progressbar)
-
-    # Stage 1: the spectrum model of the mean spectrum decides the edges,
-    # the calibration and the background shape that every pixel shares.
-    spectrum_model, spectrum_fit = _fit_mean_spectrum(
-        energy,
-        mean,
-        elements,
-        settings,
-        defaulted,
-        (lo, hi),
-        signal_range is not None,
-        margins,
-        fine_structure_width,
-        low_loss,
-        zero_index,
-        calibrate,
-    )
-    decisions = list(spectrum_model.decisions)
-    cal = spectrum_fit.calibration
-    components, decisions = _build_components(decisions, settings, axis.scale, gos_file_path, cal)
-    quantified = [el for el in elements if el in components]
-    dropped_elements = _dropped_elements(elements, components, decisions)
-    if dropped_elements:
-        warnings.warn(
-            f"{', '.join(dropped_elements)}: no edge that can be fitted in {lo:g}..{hi:g} eV, "
-            "left out of the quantification (result.dropped_elements says why).",
-            UserWarning,
-            stacklevel=2,
-        )
-
-    # Stage 2: the linear problem every pixel solves.
-    fitted = np.zeros(axis.size, dtype=bool)
-    fitted[spectrum_model.fitted] = spectrum_model.near_edge_mask(cal) > 0
-    excluded = _ranges_of(energy, spectrum_model.fitted & ~fitted)
-    columns = {el: _element_column(components[el], energy, axis.scale) for el in quantified}
-    element_columns = np.column_stack([columns[el] for el in quantified])
-    powerlaws = _background_components(spectrum_fit, background_exponents)
-    design = np.column_stack(
-        [pl.function(energy) * axis.scale for pl in powerlaws] + [element_columns]
-    )
-    convolution = ll_copy = None
-    if low_loss is not None:
-        convolution = _convolution_columns(components, quantified, low_loss, zero_index, axis)
-        ll_copy = _model_signal(low_loss, settings, "Low loss")
-    problem = LinearProblem(
-        design=design,
-        weights=_fit_weights(spectrum_model, mean, spectrum_fit),
-        fitted=fitted,
-        n_background=len(powerlaws),
-        convolution=convolution,
-        reject_spikes=bool(reject_spikes),
-    )
-    sep = _warn_separability(problem, quantified)
-
-    # Stage 3: every pixel.
-    ll_data = None if low_loss is None else low_loss.data
-    if not is_lazy(signal.data):
-        if ll_data is not None and is_lazy(ll_data):
-            ll_data = np.asarray(ll_data.compute())
-        results = _fit_in_memory(signal.data, ll_data, problem, show_progressbar)
-    else:
-        results = _fit_lazy(signal.data, ll_data, problem, show_progressbar)
-
-    lay = output_layout(problem.n_columns, problem.n_elements)
-    _add_systematic(results, lay, [spectrum_fit.systematic.get(el, 0.0) for el in quantified])
-    bad = int(np.isnan(results[..., 0]).sum())
-    if bad:
-        warnings.warn(
-            f"{bad} spectra hold NaN or inf values in the fitted range (or their low loss "
-            "does, or holds no intensity): their results are NaN.",
-            UserWarning,
-            stacklevel=2,
-        )
-
-    # The exspy model, holding the fit.
-    title = signal.metadata.get_item("General.title", "") or "EELS"
-    model_sig = _model_signal(signal, settings, title)
-    m = model_sig.create_model(
-        low_loss=ll_copy,
-        auto_background=False,
-        auto_add_edges=False,
-        GOS="dft",
-        gos_file_path=str(gos_file_path),
-    )
-    for pl in powerlaws:
-        m.append(pl)
-        # Marked as set so that exspy does not estimate it from the data
-        # (a pass over a lazy signal) when the edges join.
-        getattr(pl, _background_parameter(pl)).map["is_set"] = True
-    masters = {}
-    for el in quantified:
-        m.extend(components[el])
-        masters[el] = next(c for c in components[el] if c.intensity.twin is None)
-    params = [getattr(pl, _background_parameter(pl)) for pl in powerlaws] + [
-        masters[el].intensity for el in quantified
-    ]
-    for comp in m:
-        for p in comp.parameters:
-            if p not in params:
-                p.assign_current_value_to_all()  # fixed: the same in every pixel
-    coefs, stds = results[..., lay["coefficients"]], results[..., lay["std"]]
-    for i, p in enumerate(params):
-        p.map["values"] = coefs[..., i]
-        p.map["std"] = stds[..., i]
-        p.map["is_set"] = True
-    m.set_signal_range_from_mask(fitted)
-    m.fetch_stored_values()
-
+    spectrum_model, spectrum_fit = _fit_mean_spectrum(plan, mean, low_loss)
+    edges = _edges_to_fit(plan, spectrum_model, spectrum_fit)
+    problem = _pixel_problem(plan, spectrum_model, spectrum_fit, edges, mean, low_loss)
+    sep = _warn_separability(problem.linear, edges.quantified)
+    results = _solve_pixels(signal, low_loss, problem.linear, show_progressbar)
+    lay = output_layout(problem.linear.n_columns, problem.linear.n_elements)
+    _add_systematic(results, lay, [spectrum_fit.systematic.get(el, 0.0) for el in edges.quantified])
+    model = _exspy_model(signal, plan, edges, problem, results, lay, low_loss)
     return Quantification(
         signal=signal,
-        model=m,
-        elements=quantified,
+        model=model,
+        elements=edges.quantified,
         results=results,
         layout=lay,
-        problem=problem,
-        decisions=decisions,
-        dropped_elements=dropped_elements,
-        identification=identification,
-        element_source=source,
+        problem=problem.linear,
+        decisions=edges.decisions,
+        dropped_elements=edges.dropped,
+        identification=plan.identification,
+        element_source=plan.source,
         absolute=low_loss is not None,
         low_loss=low_loss,
-        settings=settings,
-        defaulted=defaulted,
-        background_exponents=tuple(background_exponents or spectrum_fit.background_terms),
+        settings=plan.settings,
+        defaulted=plan.defaulted,
+        background_exponents=tuple(plan.background_exponents or spectrum_fit.background_terms),
         fit_range=spectrum_model.fit_range,
-        excluded_ranges=excluded,
-        fine_structure_width=fine_structure_width,
+        excluded_ranges=problem.excluded,
+        fine_structure_width=plan.near_edge_width,
         spectrum_fit=spectrum_fit,
-        separability=dict(zip(quantified, sep.tolist(), strict=True)),
+        separability=dict(zip(edges.quantified, sep.tolist(), strict=True)),
     )
 
 

@@ -21,14 +21,23 @@ plan_edges, EdgeDecision
 from ._background import BACKGROUND_EXPONENTS, power_law_columns
 from ._edges import EdgeDecision, plan_edges
 from ._fine_structure import near_edge_columns, near_edge_extent
-from ._model import MAX_OFFSET, PLAUSIBLE_SETTINGS, Calibration, SpectrumFit, SpectrumModel
+from ._model import (
+    MAX_OFFSET,
+    MIN_FIT_ENERGY,
+    PLAUSIBLE_SETTINGS,
+    Calibration,
+    SpectrumFit,
+    SpectrumModel,
+)
 from ._noise import NoiseModel, estimate_noise
+from ._onsets import EdgeShift
 
 __all__ = [
     "SpectrumModel",
     "SpectrumFit",
     "Calibration",
     "NoiseModel",
+    "EdgeShift",
     "estimate_noise",
     "plan_edges",
     "EdgeDecision",
@@ -37,5 +46,6 @@ __all__ = [
     "near_edge_extent",
     "BACKGROUND_EXPONENTS",
     "MAX_OFFSET",
+    "MIN_FIT_ENERGY",
     "PLAUSIBLE_SETTINGS",
 ]

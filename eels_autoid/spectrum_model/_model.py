@@ -109,9 +109,10 @@ class SpectrumFit:
     evidence : dict of str to float
         How much the weighted residual sum of squares grows when the element
         (its edges and their near-edge terms) is removed and everything else
-        refitted, in units of the fit's reduced chi-squared (when above 1):
-        0 for an element the spectrum does not need, about 1 for one that
-        noise alone would give.
+        refitted, over the element's own range (30 eV below to 100 eV above
+        each of its edges) and in units of the full fit's reduced chi-squared
+        there (when above 1): 0 for an element the spectrum does not need,
+        about 1 for one that noise alone would give.
     calibration : Calibration
     noise : NoiseModel
     energy, data, model, background, residual : numpy.ndarray
@@ -461,6 +462,26 @@ class SpectrumModel:
             )
         return cal.replace(offset=offset, dispersion_error=dispersion, shifts=chemical)
 
+    def _local_evidence(self, element, calibration, r_with, r_without):
+        """Chi-squared gained by the element over its own edges' range, in local misfit units.
+
+        Over the channels from 30 eV below to 100 eV above each of its edge
+        families, so that a misfit elsewhere (another edge's near-edge
+        structure) neither dilutes nor inflates it.
+        """
+        true = calibration.true_energy(self.energy, element)
+        region = np.zeros(len(self.energy), dtype=bool)
+        for (el, _), onsets in self.families.items():
+            if el == element:
+                region |= (true >= min(onsets) - 30.0) & (true <= max(onsets) + 100.0)
+        region &= r_with != 0
+        n = int(region.sum())
+        if not n:
+            return 0.0
+        with_ = float((r_with[region] ** 2).sum())
+        gain = float((r_without[region] ** 2).sum()) - with_
+        return max(gain, 0.0) / max(with_ / n, 1.0)
+
     @staticmethod
     def _poisson_weights(y, model, n_parameters, smooth, subtracted):
         """Fit weights from the counting noise alone, and the full noise model.
@@ -490,10 +511,12 @@ class SpectrumModel:
         frac, frac_std = _fraction_std(np.maximum(amounts, 0.0), amount_cov)
         systematic = self._systematic(y, weights, cal, subtracted, defaulted, frac)
         evidence = {}
+        r_with = (y - a @ x) * weights
         for el in els:
             others = [e for e in els if e != el]
-            chi2_without = self._solve(y, weights, cal, subtracted, elements=others)[1]
-            evidence[el] = max(chi2_without - chi2, 0.0) / overdispersion
+            xo, _, ao, *_ = self._solve(y, weights, cal, subtracted, elements=others)
+            r_without = (y - ao @ xo) * weights
+            evidence[el] = self._local_evidence(el, cal, r_with, r_without)
         model = a @ x
         bg_cols = [i for i, r in enumerate(roles) if r in ("background", "offset")]
         parts = {}

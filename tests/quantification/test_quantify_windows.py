@@ -1,0 +1,247 @@
+"""quantify on simulated spectra of known composition: windows, calibration, near-edge peaks.
+
+Each spectrum is built from the GOS cross-sections (quant_synthetic) with the
+subshells quantify fits in its window, so that the truth is the simulated
+areal densities; the real compounds of the shared folder close the file.
+"""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from quant_synthetic import core_loss, eels_signal
+
+from eels_autoid import quantify
+from eels_autoid.quantification import DEFAULT_MICROSCOPE
+
+RTOL = 0.05  # relative error allowed on every atomic fraction
+BACKGROUND = (1e5, 3.0)  # counts at the window start, power-law exponent
+O_K = (300.0, ["K"])
+TI_L = (100.0, ["L3", "L2", "L1"])
+
+
+def _axis(start, end):
+    """A 1 eV/channel energy axis from ``start`` to ``end`` (eV)."""
+    return float(start) + np.arange(float(end - start))
+
+
+def _truth(amounts):
+    total = sum(n for n, _ in amounts.values())
+    return {el: n / total for el, (n, _) in amounts.items()}
+
+
+def _fractions(q):
+    """Mean atomic fraction over the pixels, per quantified element."""
+    return {el: float(np.mean(q.atomic_fractions[el].data)) for el in q.elements}
+
+
+def _assert_fractions(q, amounts, rtol=RTOL):
+    assert sorted(q.elements) == sorted(amounts), q.dropped_elements
+    got, truth = _fractions(q), _truth(amounts)
+    for el in amounts:
+        assert got[el] == pytest.approx(truth[el], rel=rtol), (el, got, truth)
+
+
+def _background(energy):
+    a, r = BACKGROUND
+    return a * (energy / energy[0]) ** -r
+
+
+def _own_warnings(caught):
+    """quantify's UserWarnings, not the notices of installed packages (HyperSpy's)."""
+    return [
+        str(w.message)
+        for w in caught
+        if issubclass(w.category, UserWarning) and "site-packages" not in Path(w.filename).parts
+    ]
+
+
+def _quantify(data, energy, amounts, *, microscope=True, **kwargs):
+    """quantify of a single spectrum; it must not warn."""
+    signal = eels_signal(data, energy[0], 1.0, microscope=microscope)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        q = quantify(signal, elements=list(amounts), **kwargs)
+    assert not _own_warnings(caught)
+    return q
+
+
+# (a) Windows from 50 to 400 eV up to 0.6 to 3 keV, each with >= 20 eV before
+# the first onset and >= 60 eV after the last.
+WINDOWS = [
+    ((50, 600), {"B": (100.0, ["K"]), "N": (100.0, ["K"])}),  # B K 188, N K 401 eV
+    ((150, 1200), {"O": O_K, "Fe": (200.0, ["L3", "L2", "L1"])}),  # Fe L2,3 708 eV
+    ((250, 2000), {"O": O_K, "Si": (100.0, ["K"])}),  # Si K 1839 eV
+    ((300, 1500), {"O": O_K, "Ni": (100.0, ["L3", "L2", "L1"])}),  # Ni L2,3 855 eV
+    ((400, 3000), {"O": O_K, "Al": (200.0, ["K"])}),  # Al K 1560 eV
+]
+
+
+@pytest.mark.parametrize(
+    ("window", "amounts"), WINDOWS, ids=[f"{a}-{b}eV-{'+'.join(m)}" for (a, b), m in WINDOWS]
+)
+def test_fractions_in_windows_of_every_width(window, amounts):
+    energy = _axis(*window)
+    data = core_loss(energy, amounts, background=BACKGROUND, seed=1)
+    _assert_fractions(_quantify(data, energy, amounts), amounts)
+
+
+# (b) An edge whose maximum lies far above its onset.
+def test_delayed_zirconium_m45_edge_beside_oxygen_k():
+    energy = _axis(100, 800)
+    amounts = {"O": O_K, "Zr": (150.0, ["M5", "M4", "M3", "M2"])}
+    data = core_loss(energy, amounts, background=BACKGROUND, seed=2)
+    _assert_fractions(_quantify(data, energy, amounts), amounts)
+
+
+# (c) White lines the tables lack: they move intensity near the onsets, not the total.
+def test_strong_white_lines_with_zero_net_area_leave_the_fractions():
+    energy = _axis(380, 680)
+    amounts = {"O": O_K, "Ti": TI_L}
+    clean = core_loss(energy, amounts, background=BACKGROUND, noise=False)
+    edges_only = clean - _background(energy)
+    step = edges_only[np.searchsorted(energy, 470.0)]  # Ti L2,3 continuum above the onsets
+
+    def gaussian(centre, sigma):
+        return np.exp(-0.5 * ((energy - centre) / sigma) ** 2)
+
+    # Sharp L3 and L2 peaks, three edge steps high, a few eV above the onsets
+    # (456 and 462 eV), and a broad dip over the next 20 eV taking their area.
+    peaks = 3.0 * step * (gaussian(458.5, 1.0) + 0.8 * gaussian(464.0, 1.0))
+    dip = gaussian(474.0, 5.0)
+    added = peaks - dip * peaks.sum() / dip.sum()
+    assert abs(added.sum()) < 1e-6 * peaks.sum()
+    assert np.all(clean + added > 0)
+    data = np.random.default_rng(3).poisson(clean + added).astype(float)
+    _assert_fractions(_quantify(data, energy, amounts), amounts)
+
+
+# (d) A wrong energy axis, calibrated from the edges' rises.
+@pytest.mark.parametrize("shift", [-20.0, -10.0, 10.0, 20.0])
+def test_energy_offset_is_found_and_the_fractions_kept(shift):
+    energy = _axis(380, 680)
+    amounts = {"O": O_K, "Ti": TI_L}
+    # The counts of the true losses energy + shift, on the axis energy.
+    data = core_loss(energy + shift, amounts, background=BACKGROUND, seed=4)
+    q = _quantify(data, energy, amounts, calibrate=True)
+    assert q.energy_offset == pytest.approx(shift, abs=1.5)
+    assert q.spectrum_fit.calibration.offset == q.energy_offset
+    _assert_fractions(q, amounts)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        0.005,
+        pytest.param(
+            -0.005,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="A power law of the true loss, on an axis compressed by 0.5 %, steepens "
+                "with energy: no non-negative sum of power laws of the axis energy fits it "
+                "(the background columns ignore the calibration). Measured O 0.6265, Al 0.3735 "
+                "(truth 0.6, 0.4: Al 6.6 % off); calibration offset +1.32 eV (truth 0), "
+                "dispersion error -0.0023 (truth -0.005), shifts O +1.5, Al -1.5 eV. With the "
+                "background a power law of the axis energy instead: O 0.598, Al 0.402.",
+            ),
+        ),
+    ],
+)
+def test_dispersion_error_on_a_wide_window(error):
+    energy = _axis(400, 3000)
+    amounts = {"O": O_K, "Al": (200.0, ["K"])}  # O K 532 eV, Al K 1560 eV
+    centre = 0.5 * (energy[0] + energy[-1])
+    true = centre + (energy - centre) * (1.0 + error)
+    data = core_loss(true, amounts, background=BACKGROUND, seed=5)
+    q = _quantify(data, energy, amounts, calibrate=True)
+    _assert_fractions(q, amounts)
+
+
+# (e) A spectrum whose background was removed before quantify.
+def test_background_subtracted_spectrum():
+    energy = _axis(380, 680)
+    amounts = {"O": O_K, "Ti": TI_L}
+    clean = core_loss(energy, amounts, background=BACKGROUND, noise=False)
+    edges_only = clean - _background(energy)
+    noise = np.random.default_rng(6).normal(0.0, 0.01 * edges_only.max(), len(energy))
+    q = _quantify(edges_only + noise, energy, amounts)
+    assert q.spectrum_fit.background_subtracted
+    _assert_fractions(q, amounts)
+
+
+# (f) The window ends inside an edge's near-edge extent (Fe L2,3 at 708 and
+# 721 eV: its extent reaches 751 eV): no channel beyond the extent is left.
+def test_an_edge_cut_by_the_window_end_warns_and_leaves_the_other_defined():
+    energy = _axis(450, 749)  # ends 40 eV above the Fe L3 onset
+    amounts = {"O": O_K, "Fe": (100.0, ["L3", "L2"])}
+    data = core_loss(energy, amounts, background=BACKGROUND, seed=7)
+    # Today the only warning is the separability one, naming Fe.
+    with pytest.warns(UserWarning, match="Fe"):
+        q = quantify(eels_signal(data, energy[0], 1.0), elements=list(amounts))
+    assert "O" in q.elements
+    assert np.all(np.isfinite(q.atomic_fractions["O"].data))
+    assert np.all(np.isfinite(q.fraction_uncertainties["O"].data))
+
+
+# (g) Without microscope settings the cross-sections (and so the fractions) are less sure.
+def test_missing_microscope_settings_widen_the_uncertainty():
+    energy = _axis(380, 680)
+    amounts = {"O": O_K, "Ti": TI_L}
+    data = core_loss(energy, amounts, background=BACKGROUND, seed=8)
+    known = _quantify(data, energy, amounts)
+    units = {"beam_energy": "kV", "convergence_angle": "mrad", "collection_angle": "mrad"}
+    named = ".*".join(
+        f"{name.replace('_', ' ')} {value:g} {units[name]}"
+        for name, value in DEFAULT_MICROSCOPE.items()
+    )
+    with pytest.warns(UserWarning, match=f"quantification uses {named}"):
+        guessed = quantify(
+            eels_signal(data, energy[0], 1.0, microscope=False), elements=list(amounts)
+        )
+    assert sorted(guessed.defaulted_settings) == sorted(DEFAULT_MICROSCOPE)
+    for el in amounts:
+        wide = float(np.mean(guessed.fraction_uncertainties[el].data))
+        narrow = float(np.mean(known.fraction_uncertainties[el].data))
+        assert wide > 2 * narrow, (el, wide, narrow)
+
+
+# A strong edge over a weak background is not a subtracted background.
+@pytest.mark.xfail(
+    strict=True,
+    reason="SpectrumModel.is_subtracted takes a pre-edge mean under 5 % of the spectrum's "
+    "maximum for a subtracted background: B K + N K (jump ratio ~130 at 200 eV) is fitted "
+    "with a constant and slope instead of power laws. Measured B 0.5486, N 0.4514 (truth "
+    "0.5, 0.5; spectrum fit 0.4749, 0.5251, reduced chi2 433); fine at 10x fewer counts.",
+)
+def test_a_strong_edge_over_a_weak_background_is_not_taken_for_a_subtracted_one():
+    energy = _axis(50, 600)
+    amounts = {"B": (100.0, ["K"]), "N": (100.0, ["K"])}
+    data = core_loss(energy, amounts, incident=1e11, background=BACKGROUND, seed=1)
+    q = quantify(eels_signal(data, energy[0], 1.0), elements=list(amounts))
+    assert not q.spectrum_fit.background_subtracted
+    _assert_fractions(q, amounts)
+
+
+# (h) The real compounds of the shared folder, through the benchmark's own scoring.
+def test_real_compounds_median_error(real_spectra_dir):
+    from eels_autoid.evaluation import evaluate_quantification
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = evaluate_quantification(real_spectra_dir, elements="labelled")
+    # Files where a scored lanthanide has only its N4,5 edge in the window
+    # (lanthanide_n45_only) are apart, and out of the summary's figures.
+    (row,) = [
+        r
+        for r in report["summary"]
+        if r["source"] == "labelled" and r["half"] == "all" and r["family"] == "all"
+    ]
+    errors = [
+        r["error"]
+        for r in report["elements"]
+        if r["source"] == "labelled" and r["status"] != "extra" and not r["apart"]
+    ]
+    assert row["n"] == len(errors) >= 10
+    assert row["median"] == pytest.approx(np.median(errors))
+    assert row["median"] < 0.35, row
