@@ -3,8 +3,8 @@
 The background, each element's edges from the bundled GOS tables (all its
 subshells tied to one amount), zero-integral near-edge structure per edge,
 plural scattering through the low loss, the energy calibration and a noise
-model for real files. Quantification fits it; identification uses its
-per-element evidence.
+model for real files. Quantification fits it; its per-element evidence and
+calibration are what checking an identification against the spectrum needs.
 
 Public API
 ----------
@@ -13,13 +13,21 @@ SpectrumModel
 SpectrumFit
     What a fit gives: amounts, fractions and uncertainties, per-element
     evidence, calibration, noise model, residual.
-Calibration, NoiseModel
-plan_edges, EdgeDecision
-    Which subshell edges are modelled, and why others are not.
+Calibration
+    Energy-axis corrections: offset, dispersion error, chemical shifts.
+NoiseModel, estimate_noise
+    Channel variance gain x model + (epsilon x model)**2, and its estimate.
+EdgeShift
+    The measured shift of one edge family, from which the calibration comes.
+plan_edges
+    Which subshell edges are modelled, and why others are not (as
+    :class:`eels_autoid.quantification.EdgeDecision`).
+MIN_FIT_ENERGY, MAX_OFFSET, PLAUSIBLE_SETTINGS, BACKGROUND_EXPONENTS
+    The model's limits and defaults.
 """
 
 from ._background import BACKGROUND_EXPONENTS, power_law_columns
-from ._edges import EdgeDecision, plan_edges
+from ._edges import plan_edges
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._model import (
     MAX_OFFSET,
@@ -40,7 +48,6 @@ __all__ = [
     "EdgeShift",
     "estimate_noise",
     "plan_edges",
-    "EdgeDecision",
     "power_law_columns",
     "near_edge_columns",
     "near_edge_extent",
