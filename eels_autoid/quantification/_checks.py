@@ -45,7 +45,7 @@ def check_signal(signal, what="signal"):
     return axis
 
 
-def microscope_settings(signal, **given):
+def microscope_settings(signal, stacklevel=3, **given):
     """Beam energy (kV) and semi-angles (mrad): given > metadata > default (with a warning).
 
     Returns
@@ -84,7 +84,7 @@ def microscope_settings(signal, **given):
             f"quantification uses {used}. Pass them to quantify(...) or set them with "
             "s.set_microscope_parameters(...) for accurate cross-sections.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return settings, defaulted
 

@@ -219,7 +219,8 @@ def _plan(
     elements, source, identification = _resolve_elements(
         signal, identification, elements, identify_kwargs
     )
-    settings, defaulted = microscope_settings(signal, **settings_kwargs)
+    # Warnings name quantify's caller: two frames above this one.
+    settings, defaulted = microscope_settings(signal, stacklevel=4, **settings_kwargs)
     return _Plan(
         axis=axis,
         elements=elements,
@@ -309,7 +310,7 @@ def _edges_to_fit(plan, spectrum_model, spectrum_fit):
             f"{', '.join(dropped)}: no edge that can be fitted in {lo:g}..{hi:g} eV, "
             "left out of the quantification (result.dropped_elements says why).",
             UserWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     return _Edges(components, decisions, quantified, dropped)
 
@@ -482,11 +483,16 @@ def _background_components(fit, exponents):
         out = [offset]
     else:
         ref = fit.background_reference
+        cal = fit.calibration
+        # The power laws are of the calibrated loss, as in the spectrum model.
+        loss = f"(x + {cal.offset:.10g} + {cal.dispersion_error:.10g} * (x - {cal.reference:.10g}))"
         shape = " + ".join(
-            f"{c:.10g} * (x / {ref:.10g}) ** (-{r:g})" for r, c in fit.background_terms.items()
+            f"{c:.10g} * ({loss} / {ref:.10g}) ** (-{r:g})" for r, c in fit.background_terms.items()
         )
         scale = Expression(f"A * ({shape})", name="Background", A=1.0)
-        tilt = Expression(f"B * ({shape}) * log(x / {ref:.10g})", name="Background_tilt", B=0.0)
+        tilt = Expression(
+            f"B * ({shape}) * log({loss} / {ref:.10g})", name="Background_tilt", B=0.0
+        )
         out = [scale, tilt]
     for comp in out:
         comp.convolved = False  # the background is not single scattering

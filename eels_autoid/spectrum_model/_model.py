@@ -24,7 +24,14 @@ from ._background import (
     power_law_columns,
     reference_energy,
 )
-from ._edges import LANTHANIDES, edge_families, element_cross_section, plan_edges
+from ._edges import (
+    LANTHANIDES,
+    EdgeDecision,
+    edge_families,
+    element_cross_section,
+    family_of,
+    plan_edges,
+)
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
 from ._onsets import EdgeShift, combine_shifts, edge_shifts
@@ -51,6 +58,8 @@ PLAUSIBLE_SETTINGS = {"beam_energy": (60.0, 300.0), "collection_angle": (5.0, 10
 # Power laws hold above the plasmons; a fit needs no more than this much
 # pre-edge range below its first edge (eV, or this fraction of the onset).
 MIN_FIT_ENERGY = 50.0
+#: An edge needs this much of the window (eV) beyond its near-edge region.
+MIN_STEP_RANGE = 10.0
 _PRE_EDGE = (100.0, 0.5)
 
 
@@ -149,8 +158,9 @@ class SpectrumFit:
     background_reference: float = 1.0
 
     def background_function(self, energy):
-        """The fitted background at any energies (eV): the sum of its power laws."""
-        e = np.maximum(np.asarray(energy, dtype=float), 1e-3) / self.background_reference
+        """The fitted background at any axis energies (eV): the sum of its power laws."""
+        true = self.calibration.true_energy(energy)
+        e = np.maximum(true, 1e-3) / self.background_reference
         return sum(c * e**-r for r, c in self.background_terms.items()) * np.ones_like(e)
 
     @property
@@ -190,7 +200,7 @@ class SpectrumModel:
         and ``margins[1]`` eV follow it in the fitted range.
     near_edge_width : float, optional
         Near-edge extent (eV above an edge family's last onset); by default
-        per family (35 eV for K, 30 for L2,3, 40 for M4,5, 60 for N4,5).
+        per family (35 eV for K, 30 for L2,3 and M4,5, 60 for N4,5).
     background : {"auto", "power laws", "subtracted"}
         ``"subtracted"`` for spectra whose background was already removed
         (a free constant and slope take what is left); ``"auto"`` decides
@@ -246,6 +256,7 @@ class SpectrumModel:
         self.fit_range = (float(lo), float(hi))
         self.fitted = (energy >= lo - 1e-9) & (energy <= hi + 1e-9)
         self.energy = energy[self.fitted]
+        self.decisions = self._drop_cut_edges(self.decisions, hi)
         self.families = edge_families(self.decisions)
         self.modelled = [el for el in self.elements if any(k[0] == el for k in self.families)]
         self.reference = float(0.5 * (self.energy[0] + self.energy[-1]))
@@ -255,6 +266,40 @@ class SpectrumModel:
             ll = np.asarray(low_loss, dtype=float)
             self.low_loss = ll
             self.zero_index = int(zero_index)
+
+    def _drop_cut_edges(self, decisions, end):
+        """Drop edge families whose near-edge region leaves no channel before the window's end.
+
+        The step beyond the near-edge region is what measures an edge's
+        amount once that region is left out (or free to reshape).
+        """
+        families = edge_families(decisions)
+        cut = {}
+        for (el, fam), onsets in families.items():
+            if fam not in vocabulary.EDGE_FAMILIES:
+                continue
+            start, stop = near_edge_extent(fam, min(onsets), max(onsets))
+            if self.near_edge_width is not None:
+                stop = max(onsets) + float(self.near_edge_width)
+            if stop + MIN_STEP_RANGE > end:
+                cut[(el, fam)] = stop
+        if not cut:
+            return decisions
+        out = []
+        for d in decisions:
+            stop = cut.get((d.element, family_of(d.subshell)))
+            if d.fitted and stop is not None:
+                d = EdgeDecision(
+                    d.element,
+                    d.subshell,
+                    d.onset,
+                    "dropped",
+                    f"its near-edge region runs to {stop:g} eV, less than "
+                    f"{MIN_STEP_RANGE:g} eV before the end of the fitted range ({end:g} eV): "
+                    "no channel measures its step",
+                )
+            out.append(d)
+        return out
 
     # -- columns ----------------------------------------------------------------------
 
@@ -316,7 +361,11 @@ class SpectrumModel:
             bg = offset_columns(self.energy)
             roles = ["offset"] * bg.shape[1]
         else:
-            bg = power_law_columns(self.energy, self.exponents, self.background_reference)
+            # A power law of the true loss, which a dispersion error distorts
+            # on the axis.
+            bg = power_law_columns(
+                calibration.true_energy(self.energy), self.exponents, self.background_reference
+            )
             roles = ["background"] * bg.shape[1]
         cols = [bg]
         near_cols = []
@@ -355,9 +404,13 @@ class SpectrumModel:
         pre = self.energy < min(onsets) - 5.0
         if pre.sum() < 5:
             return False
-        level = float(np.mean(data[pre]))
+        # Conservative: a raw background (however weak beside a strong edge)
+        # stands many standard errors above zero; a subtracted one does not.
+        values = data[pre]
+        level = float(np.mean(values))
+        error = float(np.std(values)) / np.sqrt(len(values))
         top = float(np.max(np.abs(data)))
-        return abs(level) < 0.05 * top
+        return abs(level) < 3.0 * error and abs(level) < 0.05 * top
 
     def _solve(self, data, weights, calibration, subtracted, elements=None, settings=None):
         a, roles = self.design(calibration, elements, settings, subtracted)
@@ -498,7 +551,8 @@ class SpectrumModel:
 
     def _result(self, y, x, chi2, a, roles, free, weights, noise, cal, subtracted, defaulted):
         els = self.modelled
-        active = free | (x > 0)
+        # An amount at its bound keeps the variance the data give it.
+        active = free | (x > 0) | np.isin(roles, els)
         if self.near_edge == "exclude":
             weights = weights * self.near_edge_mask(cal)
         dof = max(int((weights > 0).sum()) - int(active.sum()), 1)
