@@ -55,6 +55,11 @@ def add_parser(sub):
         help="add EV to every file's energy-axis offset first (a calibration error; folders only)",
     )
     p.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="let each spectrum calibrate its energy axis from its edges first (folders only)",
+    )
+    p.add_argument(
         "--split",
         default="test",
         choices=("train", "validation", "test"),
@@ -111,6 +116,7 @@ def _identification(args, path):
                 labels=args.labels,
                 energy_shift=args.energy_shift,
                 half=args.half,
+                calibrate=args.calibrate,
             )
         if path.is_file():
             if args.energy_shift:

@@ -167,6 +167,7 @@ def evaluate_folder(
     sweep=None,
     energy_shift=0.0,
     half=None,
+    calibrate=False,
 ):
     """Evaluate a model on a folder of labelled spectra through ``identify_edges``.
 
@@ -197,6 +198,9 @@ def evaluate_folder(
     half : {1, 2}, optional
         Evaluate only the files of this half of the folder (see
         :func:`folder_half`).
+    calibrate : bool
+        Passed to ``identify_edges``: each summed spectrum calibrates its
+        own energy axis first.
 
     Returns
     -------
@@ -238,7 +242,7 @@ def evaluate_folder(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cropping warnings: expected on wide windows
             result = eels_autoid.identify_edges(
-                summed, model=net, threshold=threshold, batch_size=batch_size
+                summed, model=net, threshold=threshold, batch_size=batch_size, calibrate=calibrate
             )
         thresholds = result.thresholds
         prob = np.asarray(result.probabilities.data, dtype=float).reshape(len(ELEMENTS))
@@ -279,6 +283,8 @@ def evaluate_folder(
             )
         )
         records[-1]["exact"] = not records[-1]["missed"] and not records[-1]["false_alarms"]
+        if calibrate:
+            records[-1]["energy_shift"] = round(result.energy_shift, 2)
         rows_true.append(truth)
         rows_prob.append(prob)
         rows_obs.append(observable)
@@ -287,7 +293,7 @@ def evaluate_folder(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = eels_autoid.identify_edges(
-                    s, model=net, threshold=threshold, batch_size=batch_size
+                    s, model=net, threshold=threshold, batch_size=batch_size, calibrate=calibrate
                 )
             p = np.asarray(res.probabilities.data, dtype=float).reshape(-1, len(ELEMENTS))
             obs = np.isin(ELEMENTS, res.observable)
@@ -315,6 +321,7 @@ def evaluate_folder(
         files=records,
         unobservable_labels=unobservable,
         energy_shift=energy_shift,
+        calibrate=bool(calibrate),
         half=half,
     )
     if pix_true:

@@ -82,6 +82,65 @@ def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
     return out if member_spread else out[..., 0, :]
 
 
+# Candidates for the calibration: elements the network gives at least this
+# share of their threshold on the summed spectrum, read at each of these
+# trial offsets (eV): on a miscalibrated axis the network misses the real
+# elements, so it is asked as if the axis were that far off too. Recall
+# first: the edges' rises, not the network, decide the offset.
+_CANDIDATE_SHARE = 0.5
+_TRIAL_OFFSETS = (-20.0, -10.0, 0.0, 10.0, 20.0)
+
+
+def _self_calibration(signal, net, axis, batch_size):
+    """Offset (eV) that puts the edges of the network's candidates where the tables have them.
+
+    The summed spectrum's candidates are placed by their rises
+    (:meth:`eels_autoid.spectrum_model.SpectrumModel.calibrate`); a window
+    whose edges rise faintly, or whose candidates are wrong, is not moved.
+    """
+    from ..spectrum_model import DEFAULT_MICROSCOPE, SpectrumModel
+
+    data = signal.data
+    flat = data.reshape(-1, data.shape[-1])
+    if is_lazy(data):
+        import dask.array as da
+
+        summed = np.asarray(da.nansum(flat, axis=0).compute(), dtype=float)
+    else:
+        summed = np.nansum(np.asarray(flat, dtype=float), axis=0)
+    lo, hi = net.grid.valid_range
+    observable = set(observable_elements(max(axis.offset, lo), min(axis.end, hi)))
+    thresholds = net.card.thresholds(None)
+    candidates = set()
+    for trial in _TRIAL_OFFSETS:
+        probs = _predict_block(
+            summed[None],
+            net=net,
+            axis=axis.shifted(trial),
+            n_out=len(ELEMENTS),
+            batch_size=batch_size,
+            member_spread=False,
+        )[0]
+        candidates |= {
+            el
+            for el, p, t in zip(ELEMENTS, probs, thresholds, strict=True)
+            if el in observable and p >= _CANDIDATE_SHARE * t
+        }
+    candidates = sorted(candidates, key=ELEMENTS.index)
+    if not candidates:
+        return 0.0
+    energy = axis.offset + axis.scale * np.arange(axis.size)
+    try:
+        model = SpectrumModel(energy, candidates, DEFAULT_MICROSCOPE)
+    except ValueError:
+        return 0.0
+    if not model.modelled:
+        return 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(model.calibrate(summed).offset)
+
+
 def _as_dask(data):
     """The data as a dask array with the whole energy axis in every block."""
     import dask.array as da
@@ -104,6 +163,7 @@ def identify_edges(
     batch_size=None,
     show_progressbar=None,
     lazy_output=None,
+    calibrate=False,
 ):
     """Identify the elements whose core-loss edges are in an EELS signal.
 
@@ -159,6 +219,8 @@ def identify_edges(
         axis = axis.shifted(zero_loss_shift(low_loss, signal))
 
     net = _resolve_model(model)
+    if calibrate and low_loss is None:
+        axis = axis.shifted(_self_calibration(signal, net, axis, batch_size))
     grid = net.grid
     lo, hi = grid.valid_range
     start, end = max(axis.offset, lo), min(axis.end, hi)
@@ -234,7 +296,7 @@ def identify_edges(
         min_area_fraction=min_area_fraction,
         model=net,
         energy_range=(start, end),
-        energy_shift=axis.offset - energy_axis(signal).offset if low_loss is not None else 0.0,
+        energy_shift=axis.offset - energy_axis(signal).offset,
         pending_checks=checks if lazy_output else None,
     )
 

@@ -9,14 +9,9 @@ import numpy as np
 
 from .._computing import is_lazy
 from .._energy_axis import energy_axis, is_undefined_units, zero_loss_centres
+from ..spectrum_model import DEFAULT_MICROSCOPE
 
 __all__ = ["DEFAULT_MICROSCOPE", "check_signal", "microscope_settings", "check_low_loss"]
-
-#: Beam energy (kV) and semi-angles (mrad) used, with a warning naming them,
-#: when neither the arguments nor the metadata give a setting: a common
-#: STEM-EELS configuration (relative quantification depends on the angles by
-#: a few per cent).
-DEFAULT_MICROSCOPE = {"beam_energy": 200.0, "convergence_angle": 10.0, "collection_angle": 20.0}
 
 _METADATA_PATHS = {
     "beam_energy": "Acquisition_instrument.TEM.beam_energy",

@@ -284,9 +284,12 @@ def _fit_mean_spectrum(plan, mean, low_loss):
             "counts cannot be quantified. Is it inverted, or was too much dark or background "
             "subtracted?"
         )
-    # A low loss aligned on its zero-loss peak fixes the axis: only chemical
-    # shifts are fitted then.
+    # A low loss aligned on its zero-loss peak fixes the axis, and so does an
+    # identification that calibrated it.
     offset = 0.0 if low_loss is not None else None
+    shift = getattr(plan.identification, "energy_shift", 0.0)
+    if low_loss is None and shift:
+        offset = float(shift)
     fit = model.fit(y, calibrate=plan.calibrate, defaulted=tuple(plan.defaulted), offset=offset)
     return model, fit
 

@@ -45,6 +45,7 @@ class EELSAutoIDMixin:
         batch_size=None,
         show_progressbar=None,
         lazy_output=None,
+        calibrate=False,
         add_elements=True,
     ):
         """Identify the elements whose core-loss edges are in this signal.
@@ -85,6 +86,7 @@ class EELSAutoIDMixin:
             batch_size=batch_size,
             show_progressbar=show_progressbar,
             lazy_output=lazy_output,
+            calibrate=calibrate,
         )
         if add_elements:
             self._set_identified_elements(result.elements)

@@ -22,7 +22,7 @@ EdgeShift
 plan_edges
     Which subshell edges are modelled, and why others are not (as
     :class:`eels_autoid.quantification.EdgeDecision`).
-MIN_FIT_ENERGY, MAX_OFFSET, PLAUSIBLE_SETTINGS, BACKGROUND_EXPONENTS
+MIN_FIT_ENERGY, MAX_OFFSET, PLAUSIBLE_SETTINGS, BACKGROUND_EXPONENTS, DEFAULT_MICROSCOPE
     The model's limits and defaults.
 """
 
@@ -30,6 +30,7 @@ from ._background import BACKGROUND_EXPONENTS, power_law_columns
 from ._edges import plan_edges
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._model import (
+    DEFAULT_MICROSCOPE,
     MAX_OFFSET,
     MIN_FIT_ENERGY,
     PLAUSIBLE_SETTINGS,
@@ -53,6 +54,7 @@ __all__ = [
     "near_edge_extent",
     "BACKGROUND_EXPONENTS",
     "MAX_OFFSET",
+    "DEFAULT_MICROSCOPE",
     "MIN_FIT_ENERGY",
     "PLAUSIBLE_SETTINGS",
 ]

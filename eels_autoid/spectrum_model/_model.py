@@ -52,6 +52,10 @@ WIDE_WINDOW = 1000.0
 #: the giant resonance is not in one-electron tables; only its total, over a
 #: wide near-edge window, is used.
 N45_ONLY_UNCERTAINTY = 0.5
+#: Beam energy (kV) and semi-angles (mrad) used, with a warning naming them,
+#: when neither the arguments nor the metadata give a setting: a common
+#: STEM-EELS configuration.
+DEFAULT_MICROSCOPE = {"beam_energy": 200.0, "convergence_angle": 10.0, "collection_angle": 20.0}
 #: Microscope settings spanned when the metadata lack them: beam energy (kV)
 #: and collection semi-angle (mrad).
 PLAUSIBLE_SETTINGS = {"beam_energy": (60.0, 300.0), "collection_angle": (5.0, 100.0)}
@@ -429,8 +433,7 @@ class SpectrumModel:
         calibrate : bool, default False
             Fit the offset (and the dispersion error for wide windows, and
             per-element shifts) by grid searches with priors; else use the
-            axis as it is (or ``offset``). Not yet reliable: on real oxides
-            the near-edge structure moves the offset to its bounds.
+            axis as it is (or ``offset``). See :meth:`calibrate`.
         defaulted : sequence of str
             Microscope settings that came from defaults: their plausible
             range adds to the fractions' uncertainty.
@@ -463,6 +466,23 @@ class SpectrumModel:
         weights, noise = self._poisson_weights(y, a @ x, len(x), smooth, subtracted)
         x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
         return self._result(y, x, chi2, a, roles, free, weights, noise, cal, subtracted, defaulted)
+
+    def calibrate(self, data):
+        """The calibration the edges' rises ask for, without a fit.
+
+        Parameters
+        ----------
+        data : array_like, shape (N,)
+            A spectrum on the model's full axis.
+
+        Returns
+        -------
+        Calibration
+            Offset, dispersion error and chemical shifts; :attr:`edge_shifts`
+            holds each edge family's measured shift and correlation.
+        """
+        y = np.nan_to_num(np.asarray(data, dtype=float)[self.fitted])
+        return self._calibrate(y, Calibration(reference=self.reference))
 
     def _calibrate(self, y, cal):
         """Offset, dispersion error (wide windows) and chemical shifts from the edges' rises."""

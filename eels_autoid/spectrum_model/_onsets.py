@@ -32,6 +32,9 @@ _FLOOR = 0.3
 _CLEAR_EDGE_STD = 1.0
 PRIOR_STD = 10.0
 PRIOR_WEIGHT = 0.05
+# An offset must explain the rises better than the axis as it is by this
+# much (in clear edges) to be applied.
+MIN_GAIN = 0.5
 # Penalty of a chemical shift at its bound, in clear edges.
 SHIFT_WEIGHT = 0.5
 
@@ -170,6 +173,9 @@ def combine_shifts(shifts, max_chemical_shift):
         local[el] = (c, windows.argmax(axis=1) - reach)
     score = total - PRIOR_WEIGHT * (grid / PRIOR_STD) ** 2
     i = int(np.argmax(score))
+    zero = int(np.argmin(np.abs(grid)))
+    if score[i] - score[zero] < MIN_GAIN:
+        i = zero  # the axis as it is explains the rises about as well
     offset = float(grid[i])
     chemical = {}
     if several:
