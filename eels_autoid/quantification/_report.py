@@ -46,6 +46,21 @@ def _draw_spectrum(ax, energy, counts, elements, shift, excluded):
     ax.set_title(title, fontsize=10)
 
 
+def _draw_fit(ax, residual_ax, fit, counts):
+    """The spectrum model (scaled from the mean to the summed spectrum) and its residual."""
+    scale = float(np.nansum(counts)) / max(float(np.nansum(np.abs(fit.data))), 1e-300)
+    if not np.isfinite(scale) or scale <= 0:
+        scale = 1.0
+    ax.plot(fit.energy, fit.model * scale, color="tab:red", lw=0.8, label="model")
+    ax.plot(fit.energy, fit.background * scale, color="0.5", lw=0.7, ls="--", label="background")
+    ax.legend(fontsize=7, loc="upper right")
+    residual_ax.plot(fit.energy, fit.residual * scale, color="k", lw=0.6)
+    residual_ax.axhline(0.0, color="0.5", lw=0.6)
+    residual_ax.set_ylabel("Residual", fontsize=8)
+    residual_ax.set_xlabel("Energy loss (eV)")
+    ax.set_xlabel("")
+
+
 def _draw_probabilities(ax, identification):
     """What decides each observable element, against the limit it must pass.
 
@@ -168,11 +183,21 @@ def report_figure(identification=None, quantification=None):
     if has_maps and signal.axes_manager.navigation_dimension == 2:
         n = len(quantification.maps if quantification is not None else identification.elements)
         map_height = 0.9 * max(1, -(-min(n, _MAX_MAPS) // 4))
-    ratios = [1.0] + ([0.7, 1.5] if has_bars else []) + ([map_height] if has_maps else [])
+    fit = quantification.spectrum_fit if quantification is not None else None
+    ratios = (
+        [1.0]
+        + ([0.35] if fit is not None else [])
+        + ([0.7, 1.5] if has_bars else [])
+        + ([map_height] if has_maps else [])
+    )
     fig = plt.figure(figsize=(8.27, 2.6 * sum(ratios) + 0.9), layout="constrained")
     grid = fig.add_gridspec(len(ratios), 1, height_ratios=ratios)
-    _draw_spectrum(fig.add_subplot(grid[0]), energy, counts, elements, shift, excluded)
+    spectrum_ax = fig.add_subplot(grid[0])
+    _draw_spectrum(spectrum_ax, energy, counts, elements, shift, excluded)
     row = 1
+    if fit is not None:
+        _draw_fit(spectrum_ax, fig.add_subplot(grid[1], sharex=spectrum_ax), fit, counts)
+        row = 2
     if has_bars:
         _draw_probabilities(fig.add_subplot(grid[row]), identification)
         table = fig.add_subplot(grid[row + 1])

@@ -373,6 +373,19 @@ class Quantification:
         return out
 
     # ---------------------------------------------------------------- figures
+    def plot_fit(self):
+        """The mean spectrum, the spectrum model fitted to it and the residual.
+
+        What every pixel shares: the background shape, the edges and where
+        they sit. Structure in the residual outside the shaded near-edge
+        regions is what no quantified element explains.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return self.spectrum_fit.plot()
+
     def plot(self, uncertainties=False):
         """Plot every element's map in one figure.
 

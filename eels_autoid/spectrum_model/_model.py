@@ -160,6 +160,7 @@ class SpectrumFit:
     systematic: dict = field(default_factory=dict)
     background_terms: dict = field(default_factory=dict)
     background_reference: float = 1.0
+    fitted: np.ndarray = field(repr=False, default=None)
 
     def background_function(self, energy):
         """The fitted background at any axis energies (eV): the sum of its power laws."""
@@ -171,9 +172,69 @@ class SpectrumFit:
     def residual(self):
         return self.data - self.model
 
+    def plot(self, axes=None):
+        """The spectrum, the model and its parts, and the residual (two panels).
+
+        Shaded: channels left out of the fit (near-edge regions). Structure
+        left in the residual outside them is what no modelled element
+        explains.
+
+        Parameters
+        ----------
+        axes : sequence of two matplotlib.axes.Axes, optional
+            Where to draw (spectrum, residual); a new figure when None.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        if axes is None:
+            fig, axes = plt.subplots(
+                2,
+                1,
+                figsize=(9, 5.5),
+                sharex=True,
+                height_ratios=(2.5, 1),
+                layout="constrained",
+            )
+        top, bottom = axes
+        fig = top.figure
+        e = self.energy
+        top.plot(e, self.data, color="k", lw=0.8, label="spectrum")
+        top.plot(e, self.model, color="tab:red", lw=0.9, label="model")
+        top.plot(e, self.background, color="0.5", lw=0.8, ls="--", label="background")
+        for el, part in self.parts.items():
+            top.plot(e, self.background + part, lw=0.7, label=el)
+        bottom.plot(e, self.residual, color="k", lw=0.7)
+        bottom.axhline(0.0, color="0.5", lw=0.6)
+        if self.fitted is not None:
+            for ax in axes:
+                _shade(ax, e, ~self.fitted)
+        top.set_ylabel("Counts")
+        top.legend(fontsize=8, ncols=2)
+        off = self.calibration.offset
+        top.set_title(
+            "Spectrum model: "
+            + ", ".join(f"{el} {self.fractions[el]:.3f}" for el in self.elements)
+            + (f" (axis offset {off:+.1f} eV)" if off else ""),
+            fontsize=10,
+        )
+        bottom.set_ylabel("Residual")
+        bottom.set_xlabel("Energy loss (eV)")
+        return fig
+
     @property
     def offset(self):
         return self.calibration.offset
+
+
+def _shade(ax, energy, mask):
+    """Shade the runs of ``mask`` on an energy axis."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    for i, j in zip(edges[::2], edges[1::2], strict=True):
+        ax.axvspan(energy[i], energy[j - 1], color="0.9", lw=0, zorder=0)
 
 
 def _fraction_std(amounts, cov):
@@ -631,6 +692,7 @@ class SpectrumModel:
                 if c > 0
             },
             background_reference=self.background_reference,
+            fitted=weights > 0,
         )
 
     def _systematic(self, y, weights, cal, subtracted, defaulted, frac):

@@ -37,3 +37,33 @@ def test_summary_repr_is_the_table(oxide):
     assert "atomic fraction" in shown and "QuantificationRow" not in shown
     assert [r.element for r in rows] == ["O", "Ti"]
     assert sum(ln.startswith(("| O ", "| Ti ")) for ln in shown.splitlines()) == 2
+
+
+def test_the_fit_plot_shows_the_model_and_a_residual_that_the_model_explains(oxide):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    q = quantify(oxide, elements=["O", "Ti"])
+    fig = q.plot_fit()
+    top, bottom = fig.axes
+    fit = q.spectrum_fit
+    drawn = {line.get_label(): line.get_ydata() for line in top.get_lines()}
+    assert {"spectrum", "model", "background", "O", "Ti"} <= set(drawn)
+    residual = bottom.get_lines()[0].get_ydata()
+    # Poisson counts the model describes: the residual of the mean of the 6
+    # pixels is noise around zero, of the Poisson size.
+    assert abs(residual.mean()) < 3 * residual.std() / len(residual) ** 0.5
+    assert residual.std() < 2 * (fit.model.mean() / 6) ** 0.5
+
+
+def test_the_report_shows_the_fit_and_its_residual(oxide):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eels_autoid.quantification import report_figure
+
+    q = quantify(oxide, elements=["O", "Ti"])
+    fig = report_figure(quantification=q)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert "Residual" in labels
+    assert any(line.get_label() == "model" for ax in fig.axes for line in ax.get_lines())
