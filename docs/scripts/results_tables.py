@@ -3,6 +3,9 @@
 Usage: python docs/scripts/results_tables.py [FOLDER]   (default ../shared/real_spectra)
        python docs/scripts/results_tables.py --quantification [FOLDER]
            (only the quantification tables, real_quantification*.csv)
+       python docs/scripts/results_tables.py --self-calibration [FOLDER]
+           (only real_self_calibration.csv: identify_edges(calibrate=True)
+           against shifted axes)
 
 Each figure is given for the whole labelled folder and for its two halves
 (eels_autoid.evaluation.folder_half): half 1 is where parameters may be
@@ -61,6 +64,39 @@ def main(folder):
     for table, rows in (("real_accuracy", accuracy), ("real_calibration", calibration)):
         with open(TABLES / f"{table}.csv", "w", newline="") as f:
             csv.writer(f).writerows(rows)
+
+
+SELF_CALIBRATION_SHIFTS = (0.0, 5.0, -5.0, 10.0, -10.0, 20.0, -20.0)
+
+
+def self_calibration_table(folder):
+    """real_self_calibration.csv: F1 and exact match with every axis shifted,
+    as the network reads it and after the spectrum placed its own axis."""
+    rows = [
+        [
+            "axis shift (eV)",
+            "data",
+            "F1",
+            "exact match",
+            "F1, self-calibrated",
+            "exact match, self-calibrated",
+        ]
+    ]
+    for shift in SELF_CALIBRATION_SHIFTS:
+        for half, name in ((None, "all"), (1, "half 1"), (2, "half 2")):
+            scores = []
+            for calibrate in (False, True):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    r = evaluate_folder(
+                        folder, half=half, energy_shift=shift, per_pixel=False, calibrate=calibrate
+                    )
+                scores += [f"{r['micro']['f1']:.3f}", f"{r['micro']['exact_match']:.3f}"]
+            rows.append([f"{shift:+g}", name, scores[0], scores[1], scores[2], scores[3]])
+            print(rows[-1], flush=True)
+    TABLES.mkdir(exist_ok=True)
+    with open(TABLES / "real_self_calibration.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
 
 
 def _fmt(v, percent=False):
@@ -147,10 +183,14 @@ def quantification_tables(folder):
 if __name__ == "__main__":
     args = sys.argv[1:]
     only_quantification = "--quantification" in args
-    args = [a for a in args if a != "--quantification"]
+    only_self_calibration = "--self-calibration" in args
+    args = [a for a in args if a not in ("--quantification", "--self-calibration")]
     folder = Path(args[0] if args else "../shared/real_spectra")
     if only_quantification:
         quantification_tables(folder)
+    elif only_self_calibration:
+        self_calibration_table(folder)
     else:
         main(folder)
         quantification_tables(folder)
+        self_calibration_table(folder)
