@@ -194,14 +194,17 @@ def _beam_energy(signal, entry):
 
 
 def _quantify_file(summed, elements, beam_energy):
-    """(Quantification, UserWarning messages) of a summed spectrum."""
+    """(Quantification, UserWarning messages) of a summed spectrum.
+
+    ``elements`` is a list of symbols, or the identification to quantify as
+    a user would (``quantify(s, result)``).
+    """
     import eels_autoid
 
+    given = dict(elements=elements) if isinstance(elements, list) else dict(identification=elements)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        q = eels_autoid.quantify(
-            summed, elements=elements, beam_energy=beam_energy, show_progressbar=False
-        )
+        q = eels_autoid.quantify(summed, beam_energy=beam_energy, show_progressbar=False, **given)
     # quantify's own warnings point at its caller, here; HyperSpy's deprecation
     # notices point inside HyperSpy and say nothing about the spectrum.
     messages = [
@@ -259,9 +262,10 @@ def _score_file(name, entry, source, summed, window, net, threshold, exclude):
     try:
         if source == "labelled":
             elements = list(entry["elements"])
+            record["elements"] = elements
         else:
             elements = _identified(summed, net, threshold)
-        record["elements"] = elements
+            record["elements"] = list(elements.elements)
         q, record["warnings"] = _quantify_file(summed, elements, beam_energy)
     except Exception as err:  # any failure is a result of the benchmark, with its reason
         record.update(status="failed", reason=f"{type(err).__name__}: {err}")
@@ -328,10 +332,9 @@ def _identified(summed, net, threshold):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cropping warnings: expected on wide windows
-        result = eels_autoid.identify_edges(
+        return eels_autoid.identify_edges(
             summed, model=net, threshold=threshold, show_progressbar=False
         )
-    return list(result.elements)
 
 
 def _share(errors, limit):
