@@ -56,6 +56,19 @@ def test_uncertainties_match_the_scatter_of_poisson_noise():
     assert 0.8 < ratio < 1.25  # Poisson counts: weighted residual variance about 1
 
 
+@pytest.mark.parametrize("gain", [0.2, 7.0])
+def test_uncertainties_cover_the_scatter_whatever_the_detector_gain(gain):
+    """Files are rarely in electron counts: the stated errors follow the real scatter."""
+    data = gain * core_loss(ENERGY, AMOUNTS, nav_shape=(8, 8), background=(4e4, 3.0), seed=6)
+    q = quantify(eels_signal(data, ENERGY[0], 1.0), elements=["O", "Ti"])
+    for el in q.elements:
+        scatter = np.std(q.atomic_fractions[el].data)
+        error = np.median(q.fraction_uncertainties[el].data)
+        assert 0.6 < error / scatter < 1.6, (el, gain, error, scatter)
+    assert np.median(q.reduced_chi2.data) == pytest.approx(gain, rel=0.25)
+    assert q.spectrum_fit.noise.gain == pytest.approx(gain / 64, rel=0.25)  # of the mean
+
+
 def test_absolute_areal_densities_with_a_low_loss(dual_eels):
     core, low = dual_eels
     q = quantify(core, elements=["O", "Ti"], low_loss=low)
