@@ -27,6 +27,7 @@ MIN_FIT_ENERGY, MAX_OFFSET, PLAUSIBLE_SETTINGS, BACKGROUND_EXPONENTS, DEFAULT_MI
 """
 
 from ._background import BACKGROUND_EXPONENTS, power_law_columns
+from ._calibration import Calibration
 from ._edges import plan_edges
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._model import (
@@ -34,12 +35,11 @@ from ._model import (
     MAX_OFFSET,
     MIN_FIT_ENERGY,
     PLAUSIBLE_SETTINGS,
-    Calibration,
-    SpectrumFit,
     SpectrumModel,
 )
 from ._noise import NoiseModel, estimate_noise
 from ._onsets import EdgeShift
+from ._result import SpectrumFit
 
 __all__ = [
     "SpectrumModel",

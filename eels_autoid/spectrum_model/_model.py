@@ -13,7 +13,6 @@ the low loss when one is given, and channel variances from the
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from ._background import (
     power_law_columns,
     reference_energy,
 )
+from ._calibration import Calibration
 from ._edges import (
     LANTHANIDES,
     EdgeDecision,
@@ -35,12 +35,18 @@ from ._edges import (
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
 from ._onsets import EdgeShift, combine_shifts, edge_shifts
+from ._result import SpectrumFit
 from ._solve import covariance, solve
 
-__all__ = ["SpectrumModel", "SpectrumFit", "Calibration", "MAX_OFFSET", "PLAUSIBLE_SETTINGS"]
+__all__ = [
+    "SpectrumModel",
+    "DEFAULT_MICROSCOPE",
+    "MAX_OFFSET",
+    "MIN_FIT_ENERGY",
+    "PLAUSIBLE_SETTINGS",
+]
 
-#: Largest energy-axis offset fitted (eV), and the prior's width: most
-#: axes are right to a few eV, so an offset needs the spectrum's support.
+#: Largest energy-axis offset fitted (eV).
 MAX_OFFSET = 25.0
 #: Per-element chemical shifts (eV) on top of the offset.
 MAX_SHIFT = 3.0
@@ -65,176 +71,6 @@ MIN_FIT_ENERGY = 50.0
 #: An edge needs this much of the window (eV) beyond its near-edge region.
 MIN_STEP_RANGE = 10.0
 _PRE_EDGE = (100.0, 0.5)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Energy-axis corrections: true loss = E + offset + dispersion_error (E - reference) + shift.
-
-    Attributes
-    ----------
-    offset : float
-        eV added to the axis.
-    dispersion_error : float
-        Relative error of the dispersion.
-    reference : float
-        Energy (eV) about which the dispersion error acts (the window's centre).
-    shifts : dict of str to float
-        Per-element chemical shifts (eV).
-    """
-
-    offset: float = 0.0
-    dispersion_error: float = 0.0
-    reference: float = 0.0
-    shifts: dict = field(default_factory=dict)
-
-    def true_energy(self, energy, element=None):
-        e = np.asarray(energy, dtype=float)
-        out = e + self.offset + self.dispersion_error * (e - self.reference)
-        return out + self.shifts.get(element, 0.0) if element else out
-
-    def replace(self, **kw):
-        d = dict(
-            offset=self.offset,
-            dispersion_error=self.dispersion_error,
-            reference=self.reference,
-            shifts=dict(self.shifts),
-        )
-        d.update(kw)
-        return Calibration(**d)
-
-
-@dataclass
-class SpectrumFit:
-    """A fitted spectrum model.
-
-    Attributes
-    ----------
-    elements : list of str
-        The elements with at least one fitted edge.
-    amounts, amount_std : dict of str to float
-        Amounts (areal density x incident electrons per barn; atoms/barn
-        with a low loss) and their standard errors.
-    fractions, fraction_std : dict of str to float
-        Relative atomic fractions and standard errors, including the
-        cross-section uncertainty of missing microscope settings and of
-        lanthanide N4,5-only edges.
-    evidence : dict of str to float
-        How much the weighted residual sum of squares grows when the element
-        (its edges and their near-edge terms) is removed and everything else
-        refitted, over the element's own range (30 eV below to 100 eV above
-        each of its edges) and in units of the full fit's reduced chi-squared
-        there (when above 1): 0 for an element the spectrum does not need,
-        about 1 for one that noise alone would give.
-    calibration : Calibration
-    noise : NoiseModel
-    energy, data, model, background, residual : numpy.ndarray
-        Over the fitted channels.
-    parts : dict of str to numpy.ndarray
-        Each element's contribution (edges plus near-edge structure).
-    chi2 : float
-        Weighted residual sum of squares under :attr:`noise`.
-    dof : int
-    background_subtracted : bool
-    """
-
-    elements: list
-    amounts: dict
-    amount_std: dict
-    fractions: dict
-    fraction_std: dict
-    evidence: dict
-    calibration: Calibration
-    noise: NoiseModel
-    energy: np.ndarray
-    data: np.ndarray
-    model: np.ndarray
-    background: np.ndarray
-    parts: dict
-    chi2: float
-    dof: int
-    background_subtracted: bool
-    decisions: list
-    coefficients: np.ndarray = field(repr=False, default=None)
-    roles: list = field(repr=False, default=None)
-    systematic: dict = field(default_factory=dict)
-    background_terms: dict = field(default_factory=dict)
-    background_reference: float = 1.0
-    fitted: np.ndarray = field(repr=False, default=None)
-
-    def background_function(self, energy):
-        """The fitted background at any axis energies (eV): the sum of its power laws."""
-        true = self.calibration.true_energy(energy)
-        e = np.maximum(true, 1e-3) / self.background_reference
-        return sum(c * e**-r for r, c in self.background_terms.items()) * np.ones_like(e)
-
-    @property
-    def residual(self):
-        return self.data - self.model
-
-    def plot(self, axes=None):
-        """The spectrum, the model and its parts, and the residual (two panels).
-
-        Shaded: channels left out of the fit (near-edge regions). Structure
-        left in the residual outside them is what no modelled element
-        explains.
-
-        Parameters
-        ----------
-        axes : sequence of two matplotlib.axes.Axes, optional
-            Where to draw (spectrum, residual); a new figure when None.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        import matplotlib.pyplot as plt
-
-        if axes is None:
-            fig, axes = plt.subplots(
-                2,
-                1,
-                figsize=(9, 5.5),
-                sharex=True,
-                height_ratios=(2.5, 1),
-                layout="constrained",
-            )
-        top, bottom = axes
-        fig = top.figure
-        e = self.energy
-        top.plot(e, self.data, color="k", lw=0.8, label="spectrum")
-        top.plot(e, self.model, color="tab:red", lw=0.9, label="model")
-        top.plot(e, self.background, color="0.5", lw=0.8, ls="--", label="background")
-        for el, part in self.parts.items():
-            top.plot(e, self.background + part, lw=0.7, label=el)
-        bottom.plot(e, self.residual, color="k", lw=0.7)
-        bottom.axhline(0.0, color="0.5", lw=0.6)
-        if self.fitted is not None:
-            for ax in axes:
-                _shade(ax, e, ~self.fitted)
-        top.set_ylabel("Counts")
-        top.legend(fontsize=8, ncols=2)
-        off = self.calibration.offset
-        top.set_title(
-            "Spectrum model: "
-            + ", ".join(f"{el} {self.fractions[el]:.3f}" for el in self.elements)
-            + (f" (axis offset {off:+.1f} eV)" if off else ""),
-            fontsize=10,
-        )
-        bottom.set_ylabel("Residual")
-        bottom.set_xlabel("Energy loss (eV)")
-        return fig
-
-    @property
-    def offset(self):
-        return self.calibration.offset
-
-
-def _shade(ax, energy, mask):
-    """Shade the runs of ``mask`` on an energy axis."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
-    for i, j in zip(edges[::2], edges[1::2], strict=True):
-        ax.axvspan(energy[i], energy[j - 1], color="0.9", lw=0, zorder=0)
 
 
 def _fraction_std(amounts, cov):

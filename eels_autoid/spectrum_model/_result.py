@@ -1,0 +1,145 @@
+"""SpectrumFit: what fitting the spectrum model gives, and a figure of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._calibration import Calibration
+from ._noise import NoiseModel
+
+__all__ = ["SpectrumFit"]
+
+
+@dataclass
+class SpectrumFit:
+    """A fitted spectrum model.
+
+    Attributes
+    ----------
+    elements : list of str
+        The elements with at least one fitted edge.
+    amounts, amount_std : dict of str to float
+        Amounts (areal density x incident electrons per barn; atoms/barn
+        with a low loss) and their standard errors.
+    fractions, fraction_std : dict of str to float
+        Relative atomic fractions and standard errors, including the
+        cross-section uncertainty of missing microscope settings and of
+        lanthanide N4,5-only edges.
+    evidence : dict of str to float
+        How much the weighted residual sum of squares grows when the element
+        (its edges and their near-edge terms) is removed and everything else
+        refitted, over the element's own range (30 eV below to 100 eV above
+        each of its edges) and in units of the full fit's reduced chi-squared
+        there (when above 1): 0 for an element the spectrum does not need,
+        about 1 for one that noise alone would give.
+    calibration : Calibration
+    noise : NoiseModel
+    energy, data, model, background, residual : numpy.ndarray
+        Over the fitted channels.
+    parts : dict of str to numpy.ndarray
+        Each element's contribution (edges plus near-edge structure).
+    chi2 : float
+        Weighted residual sum of squares under :attr:`noise`.
+    dof : int
+    background_subtracted : bool
+    """
+
+    elements: list
+    amounts: dict
+    amount_std: dict
+    fractions: dict
+    fraction_std: dict
+    evidence: dict
+    calibration: Calibration
+    noise: NoiseModel
+    energy: np.ndarray
+    data: np.ndarray
+    model: np.ndarray
+    background: np.ndarray
+    parts: dict
+    chi2: float
+    dof: int
+    background_subtracted: bool
+    decisions: list
+    coefficients: np.ndarray = field(repr=False, default=None)
+    roles: list = field(repr=False, default=None)
+    systematic: dict = field(default_factory=dict)
+    background_terms: dict = field(default_factory=dict)
+    background_reference: float = 1.0
+    fitted: np.ndarray = field(repr=False, default=None)
+
+    def background_function(self, energy):
+        """The fitted background at any axis energies (eV): the sum of its power laws."""
+        true = self.calibration.true_energy(energy)
+        e = np.maximum(true, 1e-3) / self.background_reference
+        return sum(c * e**-r for r, c in self.background_terms.items()) * np.ones_like(e)
+
+    @property
+    def residual(self):
+        return self.data - self.model
+
+    def plot(self, axes=None):
+        """The spectrum, the model and its parts, and the residual (two panels).
+
+        Shaded: channels left out of the fit (near-edge regions). Structure
+        left in the residual outside them is what no modelled element
+        explains.
+
+        Parameters
+        ----------
+        axes : sequence of two matplotlib.axes.Axes, optional
+            Where to draw (spectrum, residual); a new figure when None.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        if axes is None:
+            fig, axes = plt.subplots(
+                2,
+                1,
+                figsize=(9, 5.5),
+                sharex=True,
+                height_ratios=(2.5, 1),
+                layout="constrained",
+            )
+        top, bottom = axes
+        fig = top.figure
+        e = self.energy
+        top.plot(e, self.data, color="k", lw=0.8, label="spectrum")
+        top.plot(e, self.model, color="tab:red", lw=0.9, label="model")
+        top.plot(e, self.background, color="0.5", lw=0.8, ls="--", label="background")
+        for el, part in self.parts.items():
+            top.plot(e, self.background + part, lw=0.7, label=el)
+        bottom.plot(e, self.residual, color="k", lw=0.7)
+        bottom.axhline(0.0, color="0.5", lw=0.6)
+        if self.fitted is not None:
+            for ax in axes:
+                _shade(ax, e, ~self.fitted)
+        top.set_ylabel("Counts")
+        top.legend(fontsize=8, ncols=2)
+        off = self.calibration.offset
+        top.set_title(
+            "Spectrum model: "
+            + ", ".join(f"{el} {self.fractions[el]:.3f}" for el in self.elements)
+            + (f" (axis offset {off:+.1f} eV)" if off else ""),
+            fontsize=10,
+        )
+        bottom.set_ylabel("Residual")
+        bottom.set_xlabel("Energy loss (eV)")
+        return fig
+
+    @property
+    def offset(self):
+        return self.calibration.offset
+
+
+def _shade(ax, energy, mask):
+    """Shade the runs of ``mask`` on an energy axis."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    for i, j in zip(edges[::2], edges[1::2], strict=True):
+        ax.axvspan(energy[i], energy[j - 1], color="0.9", lw=0, zorder=0)
