@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._computing import block_chunks
+from ..spectrum_model._solve import atomic_fractions
 
 __all__ = [
     "LinearProblem",
@@ -194,21 +195,6 @@ def _spikes(residual):
     return deviation > _SPIKE_SIGMA * np.maximum(sigma, np.finfo(float).tiny)
 
 
-def _fraction_std(x_el, cov_el):
-    """Atomic fractions (negative amounts read as 0) and their standard errors."""
-    positive = x_el > 0
-    amount = np.where(positive, x_el, 0.0)
-    total = amount.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fractions = amount / total
-        # Linearised as if no amount were clipped: a fraction at 0 or 1 keeps
-        # the uncertainty that the other elements' amounts give it.
-        eye = np.eye(x_el.shape[1])[None]
-        jac = (eye - fractions[:, :, None]) / total[:, :, None]
-    var = np.einsum("pij,pjk,pik->pi", jac, cov_el, jac)
-    return fractions, np.sqrt(np.maximum(var, 0.0))
-
-
 def fit_block(spectra, lowloss=None, *, problem):
     """Fit every spectrum of a block.
 
@@ -283,7 +269,7 @@ def fit_block(spectra, lowloss=None, *, problem):
     chi2 = (residual**2).sum(axis=1) / dof
     cov = chi2[:, None, None] * (unit_cov[None] if cov is None else cov)
     std = np.sqrt(np.maximum(np.diagonal(cov, axis1=1, axis2=2), 0.0))
-    fractions, fraction_std = _fraction_std(x[:, nb:], cov[:, nb:, nb:])
+    fractions, fraction_std = atomic_fractions(x[:, nb:], cov[:, nb:, nb:])
 
     res = out[good]
     res[:, lay["coefficients"]] = x

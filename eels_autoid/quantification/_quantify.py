@@ -15,6 +15,7 @@ from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
 from ..identification import MIN_AREA_FRACTION
 from ..spectrum_model import MIN_FIT_ENERGY
+from ..spectrum_model._result import mask_ranges
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, twin_element_edges
 from ._fit import (
@@ -323,7 +324,7 @@ def _pixel_problem(plan, spectrum_model, spectrum_fit, edges, mean, low_loss):
     axis, energy = plan.axis, plan.energy
     fitted = np.zeros(axis.size, dtype=bool)
     fitted[spectrum_model.fitted] = spectrum_model.near_edge_mask(spectrum_fit.calibration) > 0
-    excluded = _ranges_of(energy, spectrum_model.fitted & ~fitted)
+    excluded = mask_ranges(energy, spectrum_model.fitted & ~fitted)
     element_columns = np.column_stack(
         [_element_column(edges.components[el], energy, axis.scale) for el in edges.quantified]
     )
@@ -450,15 +451,6 @@ def _dropped_elements(elements, components, decisions):
             reasons = [f"{d.subshell}: {d.reason}" for d in decisions if d.element == el]
             out[el] = "; ".join(reasons) or "no edge in the fitted range"
     return out
-
-
-def _ranges_of(energy, mask):
-    """Contiguous energy ranges (eV) where ``mask`` is set."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
-    return [
-        (float(energy[i]), float(energy[j - 1]))
-        for i, j in zip(edges[::2], edges[1::2], strict=True)
-    ]
 
 
 def _background_components(fit, exponents):

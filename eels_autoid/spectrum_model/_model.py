@@ -36,7 +36,7 @@ from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
 from ._onsets import EdgeShift, combine_shifts, edge_shifts
 from ._result import SpectrumFit
-from ._solve import covariance, solve
+from ._solve import atomic_fractions, covariance, solve
 
 __all__ = [
     "SpectrumModel",
@@ -71,15 +71,6 @@ MIN_FIT_ENERGY = 50.0
 #: An edge needs this much of the window (eV) beyond its near-edge region.
 MIN_STEP_RANGE = 10.0
 _PRE_EDGE = (100.0, 0.5)
-
-
-def _fraction_std(amounts, cov):
-    total = amounts.sum()
-    if total <= 0:
-        return np.full(len(amounts), np.nan), np.full(len(amounts), np.nan)
-    frac = amounts / total
-    jac = (np.eye(len(amounts)) - frac[:, None]) / total
-    return frac, np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, cov, jac), 0.0))
 
 
 class SpectrumModel:
@@ -479,7 +470,7 @@ class SpectrumModel:
         idx = [roles.index(el) for el in els]
         amounts = x[idx]
         amount_cov = cov[np.ix_(idx, idx)]
-        frac, frac_std = _fraction_std(np.maximum(amounts, 0.0), amount_cov)
+        frac, frac_std = (v[0] for v in atomic_fractions(amounts[None], amount_cov[None]))
         systematic = self._systematic(y, weights, cal, subtracted, defaulted, frac)
         evidence = {}
         r_with = (y - a @ x) * weights

@@ -9,7 +9,7 @@ import numpy as np
 from ._calibration import Calibration
 from ._noise import NoiseModel
 
-__all__ = ["SpectrumFit"]
+__all__ = ["SpectrumFit", "mask_ranges"]
 
 
 @dataclass
@@ -138,8 +138,16 @@ class SpectrumFit:
         return self.calibration.offset
 
 
+def mask_ranges(energy, mask):
+    """Contiguous energy ranges (eV) where ``mask`` is set."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [
+        (float(energy[i]), float(energy[j - 1]))
+        for i, j in zip(edges[::2], edges[1::2], strict=True)
+    ]
+
+
 def _shade(ax, energy, mask):
     """Shade the runs of ``mask`` on an energy axis."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
-    for i, j in zip(edges[::2], edges[1::2], strict=True):
-        ax.axvspan(energy[i], energy[j - 1], color="0.9", lw=0, zorder=0)
+    for start, end in mask_ranges(energy, mask):
+        ax.axvspan(start, end, color="0.9", lw=0, zorder=0)

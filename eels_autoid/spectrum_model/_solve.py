@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["solve", "covariance"]
+__all__ = ["solve", "covariance", "atomic_fractions"]
 
 
 def _unit(a):
@@ -65,3 +65,22 @@ def covariance(design, weights, active):
     inv = np.linalg.pinv((a / s).T @ (a / s), rcond=1e-12)
     cov[np.ix_(idx, idx)] = inv / np.outer(s, s)
     return cov
+
+
+def atomic_fractions(x_el, cov_el):
+    """Atomic fractions (negative amounts read as 0) and their standard errors.
+
+    ``x_el`` (P, E) amounts and ``cov_el`` (P, E, E) their covariances, for P
+    spectra at once.
+    """
+    positive = x_el > 0
+    amount = np.where(positive, x_el, 0.0)
+    total = amount.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fractions = amount / total
+        # Linearised as if no amount were clipped: a fraction at 0 or 1 keeps
+        # the uncertainty that the other elements' amounts give it.
+        eye = np.eye(x_el.shape[1])[None]
+        jac = (eye - fractions[:, :, None]) / total[:, :, None]
+    var = np.einsum("pij,pjk,pik->pi", jac, cov_el, jac)
+    return fractions, np.sqrt(np.maximum(var, 0.0))
