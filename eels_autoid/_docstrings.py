@@ -37,7 +37,22 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         25 eV, and the offset they agree on is applied (``result.energy_shift``).
         On the shared real spectra with every axis 10 eV off it raises F1 by
         0.02..0.12, and costs 0.04..0.07 on axes that were right: a low loss
-        with its zero-loss peak remains the precise route."""
+        with its zero-loss peak remains the precise route.
+    check : bool, default True
+        Check the network's answer against the spectrum: the candidates
+        (probability at least half the threshold) are fitted with the
+        spectrum model over each edge family's own window, and an element
+        whose edges the spectrum does not need, or whose signal a detected
+        element's edges and near-edge structure explain, is dropped (its
+        ``rival`` is named in :meth:`~EdgeIdentification.summary`). A
+        spectrum image is checked on its summed spectrum and on the sums over
+        up to four regions where its spectra differ (clusters of their
+        shapes), so that an element confined to a layer or particle is seen
+        with the counts of all its pixels; the per-pixel probabilities stay
+        the network's. ``result.check`` holds the evidence. Candidates it cannot
+        judge (background-subtracted input, channels coarser than 5 eV, too
+        few counts, lanthanide N4,5 edges alone) are left to the network,
+        with a warning. ``False`` gives the network alone."""
 
 QUANTIFY_PARAMETERS = """identification : EdgeIdentification, optional
         The result of :func:`~eels_autoid.identify_edges` on this signal:

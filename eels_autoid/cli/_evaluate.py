@@ -60,6 +60,11 @@ def add_parser(sub):
         help="let each spectrum calibrate its energy axis from its edges first (folders only)",
     )
     p.add_argument(
+        "--no-check",
+        action="store_true",
+        help="score the network alone, without the check against the spectrum model (folders only)",
+    )
+    p.add_argument(
         "--split",
         default="test",
         choices=("train", "validation", "test"),
@@ -117,6 +122,7 @@ def _identification(args, path):
                 energy_shift=args.energy_shift,
                 half=args.half,
                 calibrate=args.calibrate,
+                check=not args.no_check,
             )
         if path.is_file():
             if args.energy_shift:

@@ -57,6 +57,7 @@ def evaluate_arrays(
     sweep=None,
     n_bins=10,
     top_pairs=10,
+    y_pred=None,
 ):
     """Every figure of the evaluation for (labels, probabilities) arrays.
 
@@ -77,6 +78,10 @@ def evaluate_arrays(
         Bins of the reliability curve.
     top_pairs : int
         How many confused pairs to list.
+    y_pred : array_like of bool, shape (n, 80), optional
+        The decisions, where they are not ``y_prob`` above ``thresholds``
+        (identification checked against the spectrum model); the sweep and
+        the reliability curve still read ``y_prob``.
 
     Returns
     -------
@@ -87,7 +92,7 @@ def evaluate_arrays(
     """
     y_true = np.asarray(y_true, dtype=float)
     y_prob = np.asarray(y_prob, dtype=float)
-    y_pred = M.decide(y_prob, thresholds)
+    y_pred = M.decide(y_prob, thresholds) if y_pred is None else np.asarray(y_pred, dtype=bool)
     kw = dict(observable=observable, exclude=exclude)
     report = dict(
         n_spectra=int(len(y_true)),
@@ -168,6 +173,7 @@ def evaluate_folder(
     energy_shift=0.0,
     half=None,
     calibrate=False,
+    check=True,
 ):
     """Evaluate a model on a folder of labelled spectra through ``identify_edges``.
 
@@ -201,6 +207,11 @@ def evaluate_folder(
     calibrate : bool
         Passed to ``identify_edges``: each summed spectrum calibrates its
         own energy axis first.
+    check : bool
+        Passed to ``identify_edges``: the decisions are the elements the
+        spectrum model confirms (the threshold sweep and the reliability
+        curve still read the network's probabilities; per-pixel figures are
+        the network's).
 
     Returns
     -------
@@ -227,7 +238,7 @@ def evaluate_folder(
             raise ValueError(f"half must be 1 or 2, not {half!r}.")
         names = [n for n in names if folder_half(n) == half]
     net = load_model(model)
-    rows_true, rows_prob, rows_obs, groups, records = [], [], [], [], []
+    rows_true, rows_prob, rows_pred, rows_obs, groups, records = [], [], [], [], [], []
     pix_true, pix_prob, pix_obs = [], [], []
     thresholds = None
     unobservable = []
@@ -242,7 +253,12 @@ def evaluate_folder(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cropping warnings: expected on wide windows
             result = eels_autoid.identify_edges(
-                summed, model=net, threshold=threshold, batch_size=batch_size, calibrate=calibrate
+                summed,
+                model=net,
+                threshold=threshold,
+                batch_size=batch_size,
+                calibrate=calibrate,
+                check=check,
             )
         thresholds = result.thresholds
         prob = np.asarray(result.probabilities.data, dtype=float).reshape(len(ELEMENTS))
@@ -250,7 +266,7 @@ def evaluate_folder(
         truth = multi_hot(entry["elements"])
         lost = [el for el in entry["elements"] if not observable[element_index(el)]]
         unobservable.extend((name, el) for el in lost)
-        decided = prob > thresholds
+        decided = np.isin(ELEMENTS, result.elements) if check else prob > thresholds
         counted = M.counted_mask((1, len(ELEMENTS)), observable, exclude)[0]
         records.append(
             dict(
@@ -287,13 +303,19 @@ def evaluate_folder(
             records[-1]["energy_shift"] = round(result.energy_shift, 2)
         rows_true.append(truth)
         rows_prob.append(prob)
+        rows_pred.append(decided)
         rows_obs.append(observable)
         groups.append(entry.get("source_group", ""))
         if per_pixel and nav_dim:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = eels_autoid.identify_edges(
-                    s, model=net, threshold=threshold, batch_size=batch_size, calibrate=calibrate
+                    s,
+                    model=net,
+                    threshold=threshold,
+                    batch_size=batch_size,
+                    calibrate=calibrate,
+                    check=check,
                 )
             p = np.asarray(res.probabilities.data, dtype=float).reshape(-1, len(ELEMENTS))
             obs = np.isin(ELEMENTS, res.observable)
@@ -314,6 +336,7 @@ def evaluate_folder(
         exclude=tuple(exclude),
         groups=groups,
         sweep=sweep,
+        y_pred=np.array(rows_pred),
     )
     report.update(
         model=net.card.name,
@@ -322,6 +345,7 @@ def evaluate_folder(
         unobservable_labels=unobservable,
         energy_shift=energy_shift,
         calibrate=bool(calibrate),
+        check=bool(check),
         half=half,
     )
     if pix_true:

@@ -1,5 +1,6 @@
 """Identifying edges: from a HyperSpy signal to element probabilities and maps."""
 
+from ._check import ElementCheck, SpectrumCheck
 from ._identify import identify_edges
 from ._result import MIN_AREA_FRACTION, EdgeIdentification, IdentificationSummary, SummaryRow
 
@@ -9,4 +10,6 @@ __all__ = [
     "EdgeIdentification",
     "IdentificationSummary",
     "SummaryRow",
+    "SpectrumCheck",
+    "ElementCheck",
 ]

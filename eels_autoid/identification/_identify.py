@@ -14,7 +14,7 @@ from .._docstrings import IDENTIFY_PARAMETERS
 from .._energy_axis import energy_axis, zero_loss_shift
 from ..energy_grid import MIN_MEASURED_CHANNELS
 from ..preprocessing import bridge_gaps, model_input
-from ..vocabulary import ELEMENTS, observable_elements
+from ..vocabulary import ELEMENTS, element_index, observable_elements
 from ._result import MIN_AREA_FRACTION, EdgeIdentification
 
 __all__ = ["identify_edges"]
@@ -141,6 +141,70 @@ def _self_calibration(signal, net, axis, batch_size):
         return float(model.calibrate(summed).offset)
 
 
+def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, net, axis, batch):
+    """The network's answer checked against the spectrum model (see :mod:`._check`)."""
+    from .._microscope import recorded_settings
+    from ..spectrum_model import DEFAULT_MICROSCOPE
+    from ._check import check_map
+    from ._regions import MAX_REGION_SHARE, MIN_REGION_PIXELS, region_sums
+
+    def predict(spectrum):
+        p = _predict_block(
+            np.asarray(spectrum, dtype=float)[None],
+            net=net,
+            axis=axis,
+            n_out=len(ELEMENTS),
+            batch_size=batch,
+            member_spread=False,
+        )[0]
+        return {el: float(p[element_index(el)]) for el in observable}
+
+    data = signal.data
+    flat = data.reshape(-1, data.shape[-1])
+    limits = {el: float(thresholds[element_index(el)]) for el in observable}
+    masks, proposers = None, []
+    if data.ndim > 1:
+        from ._regions import neighbour_masks
+
+        # Elements the network sees in enough pixels: the pixels beside them.
+        flat_probs = probabilities.reshape(-1, len(ELEMENTS))
+        idx = [element_index(el) for el in observable]
+        above = flat_probs[:, idx] > np.asarray(thresholds)[idx]
+        share = above.mean(axis=0)
+        wanted = [i for i, a in enumerate(share) if a >= min_area_fraction and a > 0]
+        if wanted and len(flat_probs) >= 2 * MIN_REGION_PIXELS:
+            masks = neighbour_masks(above[:, wanted], data.shape[:-1])
+            # A region over most of the map is the map: the summed spectrum
+            # has judged it.
+            confined = masks.mean(axis=0) <= MAX_REGION_SHARE
+            masks = masks[:, confined]
+            proposers = [
+                {observable[i]: float(flat_probs[above[:, i], idx[i]].mean())}
+                for i, c in zip(wanted, confined, strict=True)
+                if c
+            ]
+    summed, sums = region_sums(flat, masks)
+    regions = [
+        (row, proposers[k] if k < len(proposers) else {})
+        for k, row in enumerate(sums)
+        if np.any(row)
+    ]
+    energy = axis.offset + axis.scale * np.arange(axis.size)
+    settings = recorded_settings(signal, DEFAULT_MICROSCOPE)
+    result = check_map(summed, regions, predict, energy, limits, settings)
+    if any(c.reason.startswith("not checked") for c in result.checks.values()):
+        reasons = sorted({c.reason[len("not checked: ") :] for c in result.checks.values()
+                          if c.reason.startswith("not checked")})
+        warnings.warn(
+            "The spectrum model could not check every candidate ("
+            + "; ".join(reasons)
+            + "): the network alone decides those.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return result
+
+
 def _as_dask(data):
     """The data as a dask array with the whole energy axis in every block."""
     import dask.array as da
@@ -164,6 +228,7 @@ def identify_edges(
     show_progressbar=None,
     lazy_output=None,
     calibrate=False,
+    check=True,
 ):
     """Identify the elements whose core-loss edges are in an EELS signal.
 
@@ -287,7 +352,19 @@ def identify_edges(
         n_spectra = math.prod(data.shape[:-1])
         probs, checks = compute((probs, counts), show_progressbar, n_spectra, "Identifying")
         warn_bad_values(checks)
-    return EdgeIdentification(
+    checked = None
+    if check:
+        checked = functools.partial(
+            _check,
+            signal,
+            thresholds=thresholds,
+            observable=observable,
+            min_area_fraction=min_area_fraction,
+            net=net,
+            axis=axis,
+            batch=batch_size,
+        )
+    result = EdgeIdentification(
         probabilities=probs[..., 0, :],
         spread=probs[..., 1, :] if len(net.networks) > 1 else None,
         signal=signal,
@@ -298,7 +375,11 @@ def identify_edges(
         energy_range=(start, end),
         energy_shift=axis.offset - energy_axis(signal).offset,
         pending_checks=checks if lazy_output else None,
+        check=checked,
     )
+    if check and not lazy_output:
+        result.check  # noqa: B018 -- checked now, so that its warnings come with the call
+    return result
 
 
 identify_edges.__doc__ %= IDENTIFY_PARAMETERS

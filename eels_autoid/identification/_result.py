@@ -34,6 +34,11 @@ class SummaryRow(NamedTuple):
     mean_probability: float
     area_fraction: float
     edges_in_range: str
+    evidence: float = float("nan")
+    fraction: float = float("nan")
+    checked_probability: float = float("nan")
+    rival: str = ""
+    found_by: str = ""
 
 
 class IdentificationSummary(SummaryTable):
@@ -52,6 +57,11 @@ class IdentificationSummary(SummaryTable):
             f"{r.mean_probability:.3f}",
             f"{r.area_fraction:.3f}",
             r.edges_in_range,
+            _number(r.evidence, "{:.0f}"),
+            _number(r.fraction, "{:.3f}"),
+            _number(r.checked_probability, "{:.3f}"),
+            r.rival,
+            r.found_by,
         ]
 
     def _csv_row(self, r):
@@ -62,7 +72,17 @@ class IdentificationSummary(SummaryTable):
             f"{r.mean_probability:.4f}",
             f"{r.area_fraction:.4f}",
             r.edges_in_range,
+            _number(r.evidence, "{:.2f}"),
+            _number(r.fraction, "{:.4f}"),
+            _number(r.checked_probability, "{:.4f}"),
+            r.rival,
+            r.found_by,
         ]
+
+
+def _number(value, fmt):
+    """A formatted number, or "" where there is none (not checked)."""
+    return "" if not np.isfinite(value) else fmt.format(value)
 
 
 def _probability_signal(data, signal, title, quantity):
@@ -125,6 +145,7 @@ class EdgeIdentification:
         energy_shift=0.0,
         spread=None,
         pending_checks=None,
+        check=None,
     ):
         title = signal.metadata.get_item("General.title", "")
         self._signal = signal
@@ -146,6 +167,9 @@ class EdgeIdentification:
         # Lazy results: the input checks' counts, computed (and warned about)
         # with the statistics, in the same pass over the data.
         self._pending_checks = pending_checks
+        # The check against the spectrum model: run on first use (at once for
+        # results in memory), as it needs the probabilities computed.
+        self._run_check = check
         meta = self.probabilities.metadata
         meta.set_item("EELS_autoid.thresholds", self.thresholds.tolist())
         meta.set_item("EELS_autoid.observable", self.observable)
@@ -176,14 +200,35 @@ class EdgeIdentification:
             warn_bad_values(done.pop(), stacklevel=4)
         return tuple(done)
 
+    @functools.cached_property
+    def check(self):
+        """The network's answer checked against the spectrum model, or None (``check=False``).
+
+        A :class:`~eels_autoid.identification.SpectrumCheck`: one
+        :class:`~eels_autoid.identification.ElementCheck` per candidate
+        (network probability, evidence, fitted fraction, combined probability,
+        decision, rival, reason) and the spectrum model fitted with the
+        confirmed elements (``check.fit``, a
+        :class:`~eels_autoid.spectrum_model.SpectrumFit`).
+        """
+        if self._run_check is None:
+            return None
+        data = self.probabilities.data
+        return self._run_check(np.asarray(data.compute() if is_lazy(data) else data))
+
     @property
     def elements(self) -> list:
         """Detected elements, alphabetical.
 
-        A single spectrum: observable and above threshold. A spectrum image or
-        line scan: observable and above threshold in at least
-        ``min_area_fraction`` of the pixels (and in one pixel at least).
+        Checked (the default of :func:`~eels_autoid.identify_edges`): the
+        candidates the spectrum model confirms, on the summed spectrum or on
+        the sum over a region of a map where the spectra differ. With ``check=False``, a single
+        spectrum: observable and above threshold; a spectrum image or line
+        scan: observable and above threshold in at least ``min_area_fraction``
+        of the pixels (and in one pixel at least).
         """
+        if self.check is not None:
+            return [el for el in self.check.elements if el in self.observable]
         _, _, area = self._stats
         ok = (area >= self.min_area_fraction) & (area > 0)
         return sorted(
@@ -235,16 +280,26 @@ class EdgeIdentification:
         """A table of the observable elements sorted by probability.
 
         Columns: ``element, detected, max_probability, mean_probability,
-        area_fraction, edges_in_range``.
+        area_fraction, edges_in_range``, and from the check against the
+        spectrum model (empty for elements it did not judge): ``evidence``
+        (chi-squared the element's edges gain the fit, in local misfit
+        units), ``fraction`` (fitted atomic fraction among the confirmed
+        elements), ``checked_probability`` (the network's probability and the
+        evidence combined), ``rival`` (an element that explains the same
+        signal) and ``found_by`` (``network``, or ``region`` for an element
+        confirmed on the sum over a region of a map where the spectra differ).
         """
         mx, mean, area = self._stats
         detected = set(self.elements)
         edges = {}
         for e in observable_edges(*self.energy_range):
             edges.setdefault(e.element, []).append(e.name)
+        checks = self.check.checks if self.check is not None else {}
         rows = []
         for el in self.observable:
             i = element_index(el)
+            c = checks.get(el)
+            extra = () if c is None else (c.evidence, c.fraction, c.probability, c.rival, c.found_by)
             rows.append(
                 SummaryRow(
                     el,
@@ -253,6 +308,7 @@ class EdgeIdentification:
                     float(mean[i]),
                     float(area[i]),
                     " ".join(edges.get(el, [])),
+                    *extra,
                 )
             )
         rows.sort(key=lambda r: (-r.max_probability, -r.mean_probability, r.element))

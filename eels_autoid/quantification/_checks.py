@@ -9,16 +9,11 @@ import numpy as np
 
 from .._computing import is_lazy
 from .._energy_axis import energy_axis, is_undefined_units, zero_loss_centres
+from .._microscope import METADATA_PATHS as _METADATA_PATHS
+from .._microscope import UNITS as _UNITS
 from ..spectrum_model import DEFAULT_MICROSCOPE
 
 __all__ = ["DEFAULT_MICROSCOPE", "check_signal", "microscope_settings", "check_low_loss"]
-
-_METADATA_PATHS = {
-    "beam_energy": "Acquisition_instrument.TEM.beam_energy",
-    "convergence_angle": "Acquisition_instrument.TEM.convergence_angle",
-    "collection_angle": "Acquisition_instrument.TEM.Detector.EELS.collection_angle",
-}
-_UNITS = {"beam_energy": "kV", "convergence_angle": "mrad", "collection_angle": "mrad"}
 
 
 def check_signal(signal, what="signal"):

@@ -70,6 +70,8 @@ PLAUSIBLE_SETTINGS = {"beam_energy": (60.0, 300.0), "collection_angle": (5.0, 10
 MIN_FIT_ENERGY = 50.0
 #: An edge needs this much of the window (eV) beyond its near-edge region.
 MIN_STEP_RANGE = 10.0
+# The median of a chi-squared with one degree of freedom.
+_CHI2_1_MEDIAN = 0.454936
 _PRE_EDGE = (100.0, 0.5)
 
 
@@ -423,17 +425,54 @@ class SpectrumModel:
             )
         return cal.replace(offset=offset, dispersion_error=dispersion, shifts=chemical)
 
-    def _local_evidence(self, element, calibration, r_with, r_without):
-        """Chi-squared gained by the element over its own edges' range, in local misfit units.
+    def evidence(self, fit, elements):
+        """Evidence for a set of elements together: the chi-squared their amounts gain.
 
-        Over the channels from 30 eV below to 100 eV above each of its edge
+        The amounts of ``elements`` are set to 0 and everything else is
+        refitted, their own near-edge terms included: near-edge structure
+        redistributes an edge's intensity and cannot stand for an element
+        whose edge the spectrum does not need. Measured over the elements'
+        own range, in local misfit units (see :attr:`SpectrumFit.evidence`).
+        Two elements that explain the same signal have little evidence each
+        and much together.
+
+        Parameters
+        ----------
+        fit : SpectrumFit
+            A fit of this model.
+        elements : iterable of str
+
+        Returns
+        -------
+        float
+        """
+        drop = set(elements) & set(fit.elements)
+        if not drop:
+            return 0.0
+        r_with = (fit.data - fit.model) * fit.weights
+        return self._local_evidence(
+            drop, fit.calibration, r_with, self._residual_without(fit, drop)
+        )
+
+    def _residual_without(self, fit, drop):
+        """Weighted residual of the fit refitted with the amounts of ``drop`` at 0."""
+        a, roles, w = fit.design, fit.roles, fit.weights
+        keep = np.array([r not in drop for r in roles])
+        free = np.array([r == "offset" or r.startswith("near-edge:") for r in roles])
+        x, _ = solve(a[:, keep], fit.data, w, free[keep])
+        return (fit.data - a[:, keep] @ x) * w
+
+    def _local_evidence(self, elements, calibration, r_with, r_without):
+        """Chi-squared gained by the elements over their own edges' range, in local misfit units.
+
+        Over the channels from 30 eV below to 100 eV above each of their edge
         families, so that a misfit elsewhere (another edge's near-edge
         structure) neither dilutes nor inflates it.
         """
-        true = calibration.true_energy(self.energy, element)
         region = np.zeros(len(self.energy), dtype=bool)
         for (el, _), onsets in self.families.items():
-            if el == element:
+            if el in elements:
+                true = calibration.true_energy(self.energy, el)
                 region |= (true >= min(onsets) - 30.0) & (true <= max(onsets) + 100.0)
         region &= r_with != 0
         n = int(region.sum())
@@ -441,7 +480,10 @@ class SpectrumModel:
             return 0.0
         with_ = float((r_with[region] ** 2).sum())
         gain = float((r_without[region] ** 2).sum()) - with_
-        return max(gain, 0.0) / max(with_ / n, 1.0)
+        # The misfit scale from the median: a few spikes or hot channels
+        # would inflate a mean and hide every edge beside them.
+        scale = float(np.median(r_with[region] ** 2)) / _CHI2_1_MEDIAN
+        return max(gain, 0.0) / max(scale, 1.0)
 
     @staticmethod
     def _poisson_weights(y, model, n_parameters, smooth, subtracted):
@@ -472,13 +514,6 @@ class SpectrumModel:
         amount_cov = cov[np.ix_(idx, idx)]
         frac, frac_std = (v[0] for v in atomic_fractions(amounts[None], amount_cov[None]))
         systematic = self._systematic(y, weights, cal, subtracted, defaulted, frac)
-        evidence = {}
-        r_with = (y - a @ x) * weights
-        for el in els:
-            others = [e for e in els if e != el]
-            xo, _, ao, *_ = self._solve(y, weights, cal, subtracted, elements=others)
-            r_without = (y - ao @ xo) * weights
-            evidence[el] = self._local_evidence(el, cal, r_with, r_without)
         model = a @ x
         bg_cols = [i for i, r in enumerate(roles) if r in ("background", "offset")]
         parts = {}
@@ -488,13 +523,13 @@ class SpectrumModel:
         total_std = np.sqrt(
             frac_std**2 + (np.array([systematic.get(e, 0.0) for e in els]) * frac) ** 2
         )
-        return SpectrumFit(
+        fit = SpectrumFit(
             elements=list(els),
             amounts=dict(zip(els, amounts.tolist(), strict=True)),
             amount_std=dict(zip(els, np.sqrt(np.diag(amount_cov)).tolist(), strict=True)),
             fractions=dict(zip(els, frac.tolist(), strict=True)),
             fraction_std=dict(zip(els, total_std.tolist(), strict=True)),
-            evidence=evidence,
+            evidence={},
             calibration=cal,
             noise=noise,
             energy=self.energy,
@@ -520,7 +555,11 @@ class SpectrumModel:
             },
             background_reference=self.background_reference,
             fitted=weights > 0,
+            design=a,
+            weights=weights,
         )
+        fit.evidence = {el: self.evidence(fit, [el]) for el in els}
+        return fit
 
     def _systematic(self, y, weights, cal, subtracted, defaulted, frac):
         """Relative fraction uncertainty per element beyond counting noise."""

@@ -28,12 +28,14 @@ class SpectrumFit:
         cross-section uncertainty of missing microscope settings and of
         lanthanide N4,5-only edges.
     evidence : dict of str to float
-        How much the weighted residual sum of squares grows when the element
-        (its edges and their near-edge terms) is removed and everything else
-        refitted, over the element's own range (30 eV below to 100 eV above
-        each of its edges) and in units of the full fit's reduced chi-squared
-        there (when above 1): 0 for an element the spectrum does not need,
-        about 1 for one that noise alone would give.
+        How much the weighted residual sum of squares grows when the
+        element's amount is set to 0 and everything else refitted (its own
+        near-edge terms included, so that near-edge freedom alone never makes
+        an element), over the element's own range (30 eV below to 100 eV above
+        each of its edges) and in units of the full fit's misfit there (the
+        median squared residual over that of chi-squared(1), when above 1, so
+        that spikes do not inflate it): 0 for an element the spectrum does
+        not need, about 1 for one that noise alone would give.
     calibration : Calibration
     noise : NoiseModel
     energy, data, model, background, residual : numpy.ndarray
@@ -44,6 +46,10 @@ class SpectrumFit:
         Weighted residual sum of squares under :attr:`noise`.
     dof : int
     background_subtracted : bool
+    design, weights : numpy.ndarray
+        The design matrix (columns named by ``roles``) and the fit weights
+        over the fitted channels, for refits such as
+        :meth:`SpectrumModel.evidence`.
     """
 
     elements: list
@@ -69,6 +75,8 @@ class SpectrumFit:
     background_terms: dict = field(default_factory=dict)
     background_reference: float = 1.0
     fitted: np.ndarray = field(repr=False, default=None)
+    design: np.ndarray = field(repr=False, default=None)
+    weights: np.ndarray = field(repr=False, default=None)
 
     def background_function(self, energy):
         """The fitted background at any axis energies (eV): the sum of its power laws."""

@@ -1,0 +1,385 @@
+"""Checking the network's proposals against the spectrum model.
+
+The network proposes candidates at a recall-oriented threshold; the spectrum
+model (:mod:`eels_autoid.spectrum_model`) is fitted with them, and each
+candidate's evidence is what its edge amount gains the fit with everything
+else refitted, the other edges' zero-integral near-edge freedom included. An
+element the spectrum does not need is dropped; two elements that explain the
+same signal are *rivals*, and the one the network prefers stays, naming the
+other. What is left is decided by one probability that combines the
+network's probability and the evidence.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import vocabulary
+
+__all__ = [
+    "ElementCheck",
+    "SpectrumCheck",
+    "check_spectrum",
+    "check_map",
+    "checked_probability",
+]
+
+# Candidates: elements the network gives at least this share of their
+# threshold (recall first; the spectrum decides).
+CANDIDATE_SHARE = 0.5
+# Evidence (chi-squared in local misfit units) at which the spectrum needs an
+# element's edge: the likelihood-ratio statistic of an amount >= 0 is a
+# half chi-squared(1) under the null, and 9 is its one-sided 3 sigma.
+SIGNIFICANT = 9.0
+# Fewer counts than this over the fitted range (in units of the estimated
+# detector gain) and the check cannot judge shapes: the network decides.
+MIN_COUNTS = 2.0e3
+# Edges this close (eV) can explain each other's signal: one's near-edge
+# structure or delayed maximum over the other's onset.
+RIVAL_DISTANCE = 60.0
+# Each edge family is checked over its own window: from max(50 eV, 20 %)
+# below its first onset to max(150 eV, 30 %) above its last.
+WINDOW_BEFORE = (50.0, 0.2)
+WINDOW_AFTER = (150.0, 0.3)
+# Coarser channels (eV) and two edges 10 eV apart (Pr M5 and Cu L3, the N K
+# sigma* peak and Sc L3) fall within two channels: their shapes cannot be
+# told apart, and the network decides.
+MAX_DISPERSION = 5.0
+# Rounds of dropping unneeded elements and refitting.
+_ROUNDS = 3
+# The combined probability: logistic in the network's logit and the square
+# root of the evidence (a z-score), fitted on simulated spectra by
+# docs/scripts/fit_check.py.
+COMBINE = (-1.0, 1.0, 0.25)
+
+
+def checked_probability(network_probability, evidence):
+    """The probability that an element is present, from the network's and the spectrum's word."""
+    p = np.clip(np.asarray(network_probability, dtype=float), 1e-6, 1 - 1e-6)
+    z = np.sqrt(np.maximum(np.asarray(evidence, dtype=float), 0.0))
+    b0, b1, b2 = COMBINE
+    return 1.0 / (1.0 + np.exp(-(b0 + b1 * np.log(p / (1 - p)) + b2 * z)))
+
+
+@dataclass(frozen=True)
+class ElementCheck:
+    """What the check says of one candidate.
+
+    Attributes
+    ----------
+    element : str
+    network_probability : float
+    evidence : float
+        Chi-squared the element's edges gain the fit (local misfit units);
+        NaN where the check could not judge.
+    fraction : float
+        Fitted atomic fraction among the confirmed elements (NaN if dropped).
+    probability : float
+        The combined probability (the network's alone where not checked).
+    confirmed : bool
+    rival : str
+        The element that explains the same signal, or "".
+    reason : str
+        Why it was confirmed or dropped.
+    found_by : str
+        ``"network"``, or ``"region"`` for an element of a spectrum image
+        found on the sum over the pixels where the network saw it.
+    """
+
+    element: str
+    network_probability: float
+    evidence: float
+    fraction: float
+    probability: float
+    confirmed: bool
+    rival: str = ""
+    reason: str = ""
+    found_by: str = "network"
+
+
+@dataclass
+class SpectrumCheck:
+    """The check of one (summed) spectrum: one :class:`ElementCheck` per candidate."""
+
+    checks: dict = field(default_factory=dict)
+    fit: object = None
+    fallback: str = ""
+
+    @property
+    def elements(self):
+        return sorted(el for el, c in self.checks.items() if c.confirmed)
+
+
+def _network_only(probabilities, thresholds, candidates, why):
+    return {
+        el: ElementCheck(
+            el,
+            float(probabilities[el]),
+            math.nan,
+            math.nan,
+            float(probabilities[el]),
+            bool(probabilities[el] > thresholds[el]),
+            reason=f"not checked: {why}",
+        )
+        for el in candidates
+    }
+
+
+def _overlap(onsets, a, b):
+    """Whether an edge of ``a`` and one of ``b`` lie close enough to explain each other's signal."""
+    return any(abs(x - y) <= RIVAL_DISTANCE for x in onsets[a] for y in onsets[b])
+
+
+@dataclass
+class _Window:
+    """The spectrum model fitted over one edge family's own window."""
+
+    element: str
+    model: object
+    fit: object
+
+
+def _family_windows(energy, y, current, settings):
+    """One local fit per edge family of the elements in ``current``.
+
+    A local background per family holds where one background over a
+    window of several keV does not (the counts near its start, 100 times
+    those at its end, would decide it), and evidence is local anyway.
+    """
+    from ..spectrum_model import SpectrumModel
+
+    full = SpectrumModel(energy, current, settings)
+    main = {k: v for k, v in full.families.items() if k[1] in vocabulary.EDGE_FAMILIES}
+    families = {}
+    for (el, _), onsets in (main or full.families).items():
+        families.setdefault(el, []).append(onsets)
+    for el in full.modelled:
+        if el not in families:
+            families[el] = [v for k, v in full.families.items() if k[0] == el]
+    windows = []
+    for el, groups in families.items():
+        for onsets in groups:
+            first, last = min(onsets), max(onsets)
+            lo = first - max(WINDOW_BEFORE[0], WINDOW_BEFORE[1] * first)
+            hi = last + max(WINDOW_AFTER[0], WINDOW_AFTER[1] * last)
+            try:
+                model = SpectrumModel(energy, current, settings, fit_range=(lo, hi))
+                if el not in model.modelled:
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    windows.append(_Window(el, model, model.fit(y, calibrate=True)))
+            except ValueError:
+                continue
+    onsets = {el: [] for el in current}
+    for (el, _), values in full.families.items():
+        onsets[el].extend(values)
+    return windows, onsets
+
+
+def check_spectrum(energy, data, probabilities, thresholds, settings, *, found_by="network"):
+    """Check the network's candidates against one spectrum.
+
+    Parameters
+    ----------
+    energy : numpy.ndarray
+        The calibrated energy axis (eV).
+    data : numpy.ndarray
+        The spectrum (a sum over pixels for spectrum images).
+    probabilities, thresholds : dict of str to float
+        The network's probability and threshold of each observable element.
+    settings : dict
+        Microscope settings for the cross-sections.
+    found_by : str
+        Recorded in each confirmed element's :class:`ElementCheck`.
+
+    Returns
+    -------
+    SpectrumCheck
+        ``fallback`` says why the network alone decided, when it did;
+        ``fit`` is the spectrum model of the confirmed elements over the
+        whole window.
+    """
+    from ..spectrum_model import SpectrumModel
+
+    candidates = [
+        el for el, p in probabilities.items() if p >= CANDIDATE_SHARE * thresholds[el]
+    ]
+    if not candidates:
+        return SpectrumCheck()
+    y = np.nan_to_num(np.asarray(data, dtype=float))
+
+    def detected(el):
+        return probabilities[el] > thresholds[el]
+
+    def network_only(why, fit=None):
+        return SpectrumCheck(_network_only(probabilities, thresholds, candidates, why), fit, why)
+
+    scale = float(energy[1] - energy[0])
+    if scale > MAX_DISPERSION:
+        return network_only(
+            f"{scale:g} eV per channel is too coarse to tell edges 10 eV apart by their shapes"
+        )
+    try:
+        model = SpectrumModel(energy, candidates, settings)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = model.fit(y)
+    except ValueError as err:
+        return network_only(str(err).rstrip("."))
+    if fit.background_subtracted:
+        return network_only("the background looks subtracted, so edges cannot be compared", fit)
+    counts = float(np.sum(np.abs(fit.data))) / max(fit.noise.gain, 1e-30)
+    if counts < MIN_COUNTS:
+        return network_only(f"too few counts ({counts:.0f} in the fitted range)", fit)
+    # A lanthanide seen through N4,5 alone is left to the network: its giant
+    # resonance is collective, and one-electron tables do not hold its shape.
+    n45 = {el for el in model.modelled if model.n45_only(el)}
+    unfitted = {el for el in candidates if el not in model.modelled}
+    current = [el for el in model.modelled if el not in n45]
+    dropped, rival_of, evidence, blind = {}, {}, {}, set()
+    for _ in range(_ROUNDS + 1):
+        if not current:
+            break
+        windows, onsets = _family_windows(energy, y, current, settings)
+        evidence = {el: 0.0 for el in current}
+        for w in windows:
+            if w.element in w.fit.elements:
+                evidence[w.element] += w.fit.evidence[w.element]
+        # An element none of whose families could be fitted on its own
+        # window is left to the network.
+        blind = {el for el in current if not any(w.element == el for w in windows)}
+        weak = [el for el in current if evidence[el] < SIGNIFICANT and el not in blind]
+        if not weak:
+            break
+        # The least likely first: a rival pair is resolved once.
+        weak.sort(key=lambda el: probabilities[el])
+        winners = set()
+        for el in weak:
+            if el in winners or el in dropped:
+                continue
+            gains = {}
+            for w in windows:
+                if w.element != el:
+                    continue
+                for other in w.fit.elements:
+                    if other == el or other in dropped or not _overlap(onsets, el, other):
+                        continue
+                    gain = w.model.evidence(w.fit, [el, other]) - w.fit.evidence[other]
+                    gains[other] = gains.get(other, 0.0) + gain
+            rival = max(gains, key=gains.get) if gains else ""
+            needed = evidence.get(rival, 0.0) >= SIGNIFICANT
+            if rival and gains[rival] >= SIGNIFICANT and needed and detected(rival):
+                # The rival is needed anyway and explains this one's signal too.
+                dropped[el] = (evidence[el], rival, f"its signal is explained by {rival}")
+                rival_of.setdefault(rival, el)
+            elif rival and gains[rival] >= SIGNIFICANT:
+                # Neither is needed beside the other: the spectrum cannot
+                # choose, and the network's preference decides.
+                loser, winner = (
+                    (el, rival) if probabilities[el] <= probabilities[rival] else (rival, el)
+                )
+                winners.add(winner)
+                dropped[loser] = (
+                    evidence[loser],
+                    winner,
+                    f"explained as well by {winner}, which the network prefers",
+                )
+                rival_of.setdefault(winner, loser)
+            else:
+                dropped[el] = (evidence[el], "", "the spectrum does not need its edges")
+        current = [el for el in current if el not in dropped]
+
+    checks = {}
+    checks.update(
+        _network_only(
+            probabilities, thresholds, sorted(n45), "a lanthanide N4,5 edge alone is not modelled"
+        )
+    )
+    checks.update(
+        _network_only(probabilities, thresholds, sorted(unfitted), "no edge of it can be fitted")
+    )
+    checks.update(
+        _network_only(
+            probabilities, thresholds, sorted(blind), "none of its edges could be fitted on its own window"
+        )
+    )
+    kept = [el for el in model.modelled if el not in dropped]
+    final = None
+    if kept:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                final = SpectrumModel(energy, kept, settings).fit(y)
+        except ValueError:
+            final = None
+    for el in candidates:
+        if el in checks:
+            continue
+        if el in dropped:
+            ev, rival, reason = dropped[el]
+            p = float(checked_probability(probabilities[el], ev))
+            checks[el] = ElementCheck(
+                el, float(probabilities[el]), float(ev), math.nan, p, False, rival, reason
+            )
+            continue
+        ev = float(evidence.get(el, 0.0))
+        # The spectrum confirms or rejects what the network proposes; it does
+        # not add: finding what the network missed needs a search corrected
+        # for the number of edges tried.
+        ok = bool(probabilities[el] > thresholds[el])
+        checks[el] = ElementCheck(
+            el,
+            float(probabilities[el]),
+            ev,
+            float(final.fractions.get(el, math.nan)) if final is not None else math.nan,
+            float(checked_probability(probabilities[el], ev)),
+            ok,
+            rival_of.get(el, ""),
+            "its edges fit the spectrum" if ok else "below the network's threshold",
+            found_by,
+        )
+    return SpectrumCheck(checks, final)
+
+
+def check_map(summed, regions, predict, energy, thresholds, settings):
+    """Check a spectrum image: its summed spectrum, then each region's sum.
+
+    Parameters
+    ----------
+    summed : numpy.ndarray
+        The sum over all pixels.
+    regions : list of (numpy.ndarray, dict)
+        Each region's summed spectrum, and the elements that made it with the
+        network's probability in its pixels (empty for a cluster of the
+        spectra's shapes): they are candidates there whatever the network
+        reads on the sum.
+    predict : callable
+        The network's probabilities (dict of element to float) of one spectrum.
+    energy : numpy.ndarray
+    thresholds : dict of str to float
+    settings : dict
+
+    Returns
+    -------
+    SpectrumCheck
+        The summed spectrum's check; an element the spectrum model confirms
+        on a region joins it with ``found_by="region"``.
+    """
+    result = check_spectrum(energy, summed, predict(summed), thresholds, settings)
+    for data, proposed in regions:
+        probs = predict(data)
+        for el, p in proposed.items():
+            probs[el] = max(probs[el], p)
+        region = check_spectrum(energy, data, probs, thresholds, settings, found_by="region")
+        for el, found in region.checks.items():
+            if el in result.elements or (proposed and el not in proposed):
+                continue
+            # Only the spectrum model confirms a region's element.
+            if found.confirmed and math.isfinite(found.evidence):
+                result.checks[el] = found
+    return result

@@ -1,0 +1,141 @@
+"""Regions of a spectrum image whose spectra differ: where a confined element can be seen.
+
+An element in a thin layer or a few particles is diluted in the summed
+spectrum and noisy in single pixels. Summing the pixels of each region where
+the spectra differ gives it the counts of all its pixels. The regions are
+clusters of the spectra's shapes (the leading principal components of the
+spectra, binned and normalised), and, for each element the network sees
+in enough pixels, the pixels beside those where it sees it. Not the pixels
+themselves: picked because the network saw an element there, they would
+carry the very noise that made it see it, and their sum would confirm it. A
+pixel picked by its neighbours' spectra brings its own counts unbiased, and
+a layer or particle shows in the neighbours of its pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._computing import is_lazy
+
+__all__ = ["region_sums", "neighbour_masks", "MIN_REGION_PIXELS", "MAX_REGION_SHARE", "N_REGIONS"]
+
+# At most this many regions; each needs this many pixels (and 2 % of the map)
+# for its sum to average out the noise of single pixels.
+N_REGIONS = 4
+MIN_REGION_PIXELS = 20
+MIN_REGION_SHARE = 0.02
+# A region over more of the map than this is the map, which the summed
+# spectrum judges.
+MAX_REGION_SHARE = 0.5
+# The spectra's shapes are compared binned to this many channels, and on
+# this many principal components.
+_BINS = 64
+_COMPONENTS = 4
+
+
+def _binned(block, bins):
+    """Spectra summed into ``bins`` equal groups of channels (NaN read as 0)."""
+    block = np.nan_to_num(np.asarray(block, dtype=np.float64))
+    n = block.shape[-1] // bins * bins
+    return block[:, :n].reshape(len(block), bins, -1).sum(axis=-1)
+
+
+def _clusters(binned, seed=0):
+    """Cluster labels of the binned spectra, or None where no region stands out."""
+    from scipy.cluster.vq import kmeans2
+
+    total = binned.sum(axis=1, keepdims=True)
+    ok = total[:, 0] > 0
+    shapes = np.where(ok[:, None], binned / np.where(total > 0, total, 1.0), 0.0)
+    centred = shapes - shapes[ok].mean(axis=0)
+    _, _, vt = np.linalg.svd(centred[ok], full_matrices=False)
+    scores = centred @ vt[:_COMPONENTS].T
+    scale = scores[ok].std(axis=0)
+    scores = scores / np.where(scale > 0, scale, 1.0)
+    k = min(N_REGIONS, int(ok.sum()) // MIN_REGION_PIXELS)
+    if k < 2:
+        return None
+    _, labels = kmeans2(scores[ok], k, minit="++", seed=seed)
+    out = np.full(len(binned), -1)
+    out[ok] = labels
+    return out
+
+
+def neighbour_masks(above, nav_shape):
+    """For each element's map of pixels above threshold, the pixels with such a neighbour.
+
+    Parameters
+    ----------
+    above : numpy.ndarray of bool, shape (pixels, K)
+        Pixels (flattened in ``nav_shape`` order) where the network sees each
+        of K elements.
+    nav_shape : tuple of int
+        The navigation shape in array order.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (pixels, K)
+        A pixel is picked when one of its neighbours (8 in a map, 2 in a line
+        scan), not itself, is above threshold.
+    """
+    from scipy.ndimage import maximum_filter
+
+    footprint = np.ones((3,) * len(nav_shape), dtype=bool)
+    footprint[(1,) * len(nav_shape)] = False
+    out = np.empty_like(above)
+    for k in range(above.shape[1]):
+        grid = above[:, k].reshape(nav_shape)
+        out[:, k] = maximum_filter(grid, footprint=footprint, mode="constant", cval=False).ravel()
+    return out
+
+
+def region_sums(flat, masks=None):
+    """The summed spectrum, and the sums over the regions where the spectra differ.
+
+    Parameters
+    ----------
+    flat : numpy.ndarray or dask.array.Array, shape (pixels, channels)
+    masks : numpy.ndarray of bool, shape (pixels, K), optional
+        More regions to sum (:func:`neighbour_masks`).
+
+    Returns
+    -------
+    summed : numpy.ndarray
+    regions : list of numpy.ndarray
+        One sum per column of ``masks``, then one per cluster of at least
+        :data:`MIN_REGION_PIXELS` pixels and :data:`MIN_REGION_SHARE` of the
+        map (none for a map too small to hold two).
+    """
+    n_pixels, n_channels = flat.shape
+    bins = min(_BINS, n_channels)
+    if is_lazy(flat):
+        import dask.array as da
+
+        values = da.nan_to_num(flat.astype(np.float64))
+        binned = values.map_blocks(
+            _binned, bins, dtype=np.float64, chunks=(values.chunks[0], (bins,))
+        )
+        summed, binned = da.compute(values.sum(axis=0), binned)
+    else:
+        summed = np.nansum(np.asarray(flat, dtype=np.float64), axis=0)
+        binned = _binned(flat, bins) if n_pixels > 1 else None
+    groups = [] if masks is None else [m.astype(np.float64) for m in np.asarray(masks).T]
+    labels = _clusters(binned) if n_pixels >= 2 * MIN_REGION_PIXELS else None
+    if labels is not None:
+        least = max(MIN_REGION_PIXELS, MIN_REGION_SHARE * n_pixels)
+        kept = [k for k in np.unique(labels[labels >= 0]) if (labels == k).sum() >= least]
+        if len(kept) >= 2:
+            groups += [(labels == k).astype(np.float64) for k in kept]
+    if not groups:
+        return np.asarray(summed), []
+    weights = np.stack(groups)
+    if is_lazy(flat):
+        import dask.array as da
+
+        sums = (da.asarray(weights) @ da.nan_to_num(flat.astype(np.float64))).compute()
+    else:
+        sums = weights @ np.nan_to_num(np.asarray(flat, dtype=np.float64))
+    # An empty mask sums to zeros: kept, so that the first rows stay the
+    # masks' own, in order.
+    return np.asarray(summed), list(sums)
