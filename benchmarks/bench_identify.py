@@ -6,8 +6,9 @@ Usage::
                                         [--compare-unet]
 
 Reports spectra per second (preprocessing and network, result computed; the
-model warmed up on the timed shape; median of 3 calls) and the peak resident
-memory. ``--compare-unet`` also times the EELS_ID U-Net of Annys et al. (its
+model warmed up on the timed shape; median of 3 calls), with the check
+against the spectrum model and without it (check=False) in the same run, the
+time the check adds to one spectrum, and the peak resident memory. ``--compare-unet`` also times the EELS_ID U-Net of Annys et al. (its
 network alone, ``predict_on_batch`` on the same number of preprocessed
 spectra, warmed up, median of 3) in the same process, and prints the ratio:
 the issue's target is identify_edges >= 50x the U-Net. Without --model it uses
@@ -75,18 +76,34 @@ def main():
     net = eels_autoid.load_model(args.model) if args.model else _fallback_model()
     s = _signal(args.shape, args.lazy)
     n = int(np.prod(args.shape[:-1]))
-    eels_autoid.identify_edges(s, model=net, show_progressbar=False, lazy_output=False)  # warm-up
-    times = []
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        r = eels_autoid.identify_edges(s, model=net, show_progressbar=False, lazy_output=False)
-        times.append(time.perf_counter() - t0)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    med = statistics.median(times)
     print(f"model: {net.card.name}; spectra: {n} of {args.shape[-1]} channels; lazy: {args.lazy}")
-    print(f"identify_edges: median {med:.2f} s = {n / med:.0f} spectra/s (times {times})")
+    rates = {}
+    for check in (False, True):
+        kw = dict(model=net, show_progressbar=False, lazy_output=False, check=check)
+        eels_autoid.identify_edges(s, **kw)  # warm-up
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            r = eels_autoid.identify_edges(s, **kw)
+            times.append(time.perf_counter() - t0)
+        med = statistics.median(times)
+        rates[check] = n / med
+        print(
+            f"identify_edges(check={check}): median {med:.2f} s = {n / med:.0f} spectra/s "
+            f"(times {', '.join(f'{t:.2f}' for t in times)}); detected: {r.elements}"
+        )
+    print(f"checked / network alone: {rates[True] / rates[False]:.0%} (target >= 80 %)")
+    one = s.inav[(0,) * s.axes_manager.navigation_dimension]
+    kw = dict(model=net, show_progressbar=False)
+    eels_autoid.identify_edges(one, **kw)
+    t0 = time.perf_counter()
+    eels_autoid.identify_edges(one, check=False, **kw)
+    plain = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    eels_autoid.identify_edges(one, **kw)
+    print(f"check of one spectrum: {time.perf_counter() - t0 - plain:.2f} s (target < 0.5 s)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak_mb:.0f} MB; data size: {s.data.nbytes / 2**20:.0f} MB")
-    print(f"detected: {r.elements}")
     if args.compare_unet:
         unet_rate = _unet_rate(min(n, 256), args.unet_batch, args.repeats)
         print(f"EELS_ID U-Net (network only, predict_on_batch): {unet_rate:.1f} spectra/s")

@@ -193,8 +193,13 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
     settings = recorded_settings(signal, DEFAULT_MICROSCOPE)
     result = check_map(summed, regions, predict, energy, limits, settings)
     if any(c.reason.startswith("not checked") for c in result.checks.values()):
-        reasons = sorted({c.reason[len("not checked: ") :] for c in result.checks.values()
-                          if c.reason.startswith("not checked")})
+        reasons = sorted(
+            {
+                c.reason[len("not checked: ") :]
+                for c in result.checks.values()
+                if c.reason.startswith("not checked")
+            }
+        )
         warnings.warn(
             "The spectrum model could not check every candidate ("
             + "; ".join(reasons)

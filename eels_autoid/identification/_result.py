@@ -299,7 +299,9 @@ class EdgeIdentification:
         for el in self.observable:
             i = element_index(el)
             c = checks.get(el)
-            extra = () if c is None else (c.evidence, c.fraction, c.probability, c.rival, c.found_by)
+            extra = (
+                () if c is None else (c.evidence, c.fraction, c.probability, c.rival, c.found_by)
+            )
             rows.append(
                 SummaryRow(
                     el,

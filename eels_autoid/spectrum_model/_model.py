@@ -425,7 +425,7 @@ class SpectrumModel:
             )
         return cal.replace(offset=offset, dispersion_error=dispersion, shifts=chemical)
 
-    def evidence(self, fit, elements):
+    def evidence(self, fit, elements, whole=False):
         """Evidence for a set of elements together: the chi-squared their amounts gain.
 
         The amounts of ``elements`` are set to 0 and everything else is
@@ -441,6 +441,10 @@ class SpectrumModel:
         fit : SpectrumFit
             A fit of this model.
         elements : iterable of str
+        whole : bool
+            Remove their near-edge terms too: for edges whose shape the
+            tables do not hold (a lanthanide's N4,5 giant resonance), the
+            question is whether anything is left for them to explain.
 
         Returns
         -------
@@ -451,13 +455,14 @@ class SpectrumModel:
             return 0.0
         r_with = (fit.data - fit.model) * fit.weights
         return self._local_evidence(
-            drop, fit.calibration, r_with, self._residual_without(fit, drop)
+            drop, fit.calibration, r_with, self._residual_without(fit, drop, whole)
         )
 
-    def _residual_without(self, fit, drop):
+    def _residual_without(self, fit, drop, whole=False):
         """Weighted residual of the fit refitted with the amounts of ``drop`` at 0."""
         a, roles, w = fit.design, fit.roles, fit.weights
-        keep = np.array([r not in drop for r in roles])
+        gone = set(drop) | ({f"near-edge:{el}" for el in drop} if whole else set())
+        keep = np.array([r not in gone for r in roles])
         free = np.array([r == "offset" or r.startswith("near-edge:") for r in roles])
         x, _ = solve(a[:, keep], fit.data, w, free[keep])
         return (fit.data - a[:, keep] @ x) * w
