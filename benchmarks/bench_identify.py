@@ -8,10 +8,11 @@ Usage::
 Reports spectra per second (preprocessing and network, result computed; the
 model warmed up on the timed shape; median of 3 calls), with the check
 against the spectrum model and without it (check=False) in the same run, the
-time the check adds to one spectrum, and the peak resident memory. ``--compare-unet`` also times the EELS_ID U-Net of Annys et al. (its
-network alone, ``predict_on_batch`` on the same number of preprocessed
-spectra, warmed up, median of 3) in the same process, and prints the ratio:
-the issue's target is identify_edges >= 50x the U-Net. Without --model it uses
+time the check adds to one spectrum, and the peak resident memory.
+``--compare-unet`` also times the EELS_ID U-Net of Annys et al. (its network
+alone, ``predict_on_batch`` on the same number of preprocessed spectra,
+warmed up, median of 3) in the same process, and prints the ratio (the
+target is identify_edges >= 50x the U-Net). Without --model it uses
 the bundled default model, or, if none is bundled yet, a small untrained 1-D
 CNN (which measures the pipeline, not a real network).
 """

@@ -45,11 +45,13 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         whose edges the spectrum does not need, or whose signal a detected
         element's edges and near-edge structure explain, is dropped (its
         ``rival`` is named in :meth:`~EdgeIdentification.summary`). A
-        spectrum image is checked on its summed spectrum and on the sums over
-        up to four regions where its spectra differ (clusters of their
-        shapes), so that an element confined to a layer or particle is seen
-        with the counts of all its pixels; the per-pixel probabilities stay
-        the network's. ``result.check`` holds the evidence. Candidates it cannot
+        spectrum image's candidates are its summed spectrum's and the
+        elements the network reports in at least ``min_area_fraction`` of
+        its pixels; they are checked on the summed spectrum and on the sums
+        over regions where its spectra differ and beside the pixels where
+        the network sees an element, so that an element confined to a layer
+        or particle is seen with the counts of its pixels; the per-pixel
+        probabilities stay the network's. ``result.check`` holds the evidence. Candidates it cannot
         judge (background-subtracted input, channels coarser than 5 eV, too
         few counts, lanthanide N4,5 edges alone) are left to the network,
         with a warning. ``False`` gives the network alone."""

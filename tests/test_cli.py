@@ -42,9 +42,10 @@ def test_identify_writes_results(tmp_path, real_spectra_dir, tiny_model_path, ca
     assert rc == 0
     assert (out / "probabilities.hspy").is_file()
     header = (out / "summary.csv").read_text().splitlines()[0]
-    assert (
-        header == "element,detected,max_probability,mean_probability,area_fraction,edges_in_range"
+    assert header.startswith(
+        "element,detected,max_probability,mean_probability,area_fraction,edges_in_range,"
     )
+    assert header.endswith("evidence,fraction,checked_probability,rival,found_by")
     detected = (out / "elements.txt").read_text().split()
     assert {p.stem.removeprefix("probability_") for p in out.glob("probability_*.png")} == set(
         detected

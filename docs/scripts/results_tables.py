@@ -5,6 +5,9 @@ Usage: python docs/scripts/results_tables.py [FOLDER]   (default ../shared/real_
            alone and checked against the spectrum model)
        python docs/scripts/results_tables.py --quantification [FOLDER]
            (only the quantification tables, real_quantification*.csv)
+       python docs/scripts/results_tables.py --check-reliability [FOLDER]
+           (only real_check_reliability.csv: the combined probability of the
+           identification check against how often it comes true)
        python docs/scripts/results_tables.py --self-calibration [FOLDER]
            (only real_self_calibration.csv: identify_edges(calibrate=True)
            against shifted axes)
@@ -144,6 +147,52 @@ def self_calibration_table(folder):
         csv.writer(f).writerows(rows)
 
 
+RELIABILITY_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def reliability_rows(pairs, data):
+    """Rows (data, bin, candidates, share present) of (probability, present) pairs."""
+    import numpy as np
+
+    q, y = (np.array(v, dtype=float) for v in zip(*pairs, strict=True))
+    rows = []
+    for lo, hi in zip(RELIABILITY_BINS[:-1], RELIABILITY_BINS[1:], strict=True):
+        inside = (q >= lo) & ((q < hi) if hi < 1 else (q <= hi))
+        if inside.any():
+            rows.append([data, f"{lo:.1f}..{hi:.1f}", int(inside.sum()), f"{y[inside].mean():.2f}"])
+    return rows
+
+
+def check_reliability_table(folder):
+    """real_check_reliability.csv: how often a checked candidate with a given combined
+    probability is there, on the summed real spectra, per half."""
+    import json
+
+    import hyperspy.api as hs
+
+    from eels_autoid import identify_edges
+
+    labels = json.loads((folder / "labels.json").read_text())
+    pairs = {1: [], 2: []}
+    for name, entry in labels.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = hs.load(folder / name)
+            if s.axes_manager.navigation_dimension:
+                s = s.sum(s.axes_manager.navigation_axes)
+            result = identify_edges(s)
+        for el, c in result.check.checks.items():
+            if el != "C" and c.evidence == c.evidence:
+                pairs[folder_half(name)].append((c.probability, el in entry["elements"]))
+    rows = [["data", "combined probability", "candidates", "share present"]]
+    for half in (1, 2):
+        rows += reliability_rows(pairs[half], f"half {half}")
+    TABLES.mkdir(exist_ok=True)
+    with open(TABLES / "real_check_reliability.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    print(rows)
+
+
 def _fmt(v, percent=False):
     if v is None or v != v:
         return ""
@@ -229,9 +278,13 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     only_quantification = "--quantification" in args
     only_self_calibration = "--self-calibration" in args
-    args = [a for a in args if a not in ("--quantification", "--self-calibration")]
+    only_reliability = "--check-reliability" in args
+    options = ("--quantification", "--self-calibration", "--check-reliability")
+    args = [a for a in args if a not in options]
     folder = Path(args[0] if args else "../shared/real_spectra")
-    if only_quantification:
+    if only_reliability:
+        check_reliability_table(folder)
+    elif only_quantification:
         quantification_tables(folder)
     elif only_self_calibration:
         self_calibration_table(folder)
@@ -239,3 +292,4 @@ if __name__ == "__main__":
         main(folder)
         quantification_tables(folder)
         self_calibration_table(folder)
+        check_reliability_table(folder)

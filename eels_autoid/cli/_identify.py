@@ -25,7 +25,9 @@ reads: dm3, dm4, msa, hspy ...), then quantify them with exspy's model.
 Writes to --out:
   summary.csv        one row per element with an edge in the energy range:
                      element, detected (true/false), max_probability,
-                     mean_probability, area_fraction, edges_in_range
+                     mean_probability, area_fraction, edges_in_range, and
+                     from the check against the spectrum model evidence,
+                     fraction, checked_probability, rival, found_by
   elements.txt       the detected elements
   probabilities.hspy one probability per pixel and element
   probability_El.png probability map of each detected element (maps, line scans)
@@ -68,6 +70,11 @@ Example:
         action="store_true",
         help="identify only: no quantified maps",
     )
+    p.add_argument(
+        "--no-check",
+        action="store_true",
+        help="the network alone, without the check against the spectrum model",
+    )
     p.add_argument("--lazy", action="store_true", help="load the file lazily (large maps)")
     p.set_defaults(func=run)
 
@@ -90,6 +97,7 @@ def run(args) -> int:
                 threshold=args.threshold,
                 low_loss=ll,
                 show_progressbar=True,
+                check=not args.no_check,
                 **area,
             )
         except ValueError as err:  # what in the file (or its low loss) cannot be identified

@@ -46,6 +46,10 @@ RIVAL_DISTANCE = 60.0
 # below its first onset to max(150 eV, 30 %) above its last.
 WINDOW_BEFORE = (50.0, 0.2)
 WINDOW_AFTER = (150.0, 0.3)
+# More candidates than this is not an answer the spectrum model can check
+# (the shared real spectra give at most 4; the simulator draws 1..6
+# elements): the network decides.
+MAX_CANDIDATES = 8
 # Coarser channels (eV) and two edges 10 eV apart (Pr M5 and Cu L3, the N K
 # sigma* peak and Sc L3) fall within two channels: their shapes cannot be
 # told apart, and the network decides.
@@ -230,6 +234,11 @@ def check_spectrum(
     def network_only(why, fit=None):
         return SpectrumCheck(_network_only(probabilities, thresholds, candidates, why), fit, why)
 
+    if len(candidates) > MAX_CANDIDATES:
+        return network_only(
+            f"{len(candidates)} candidates, more than the {MAX_CANDIDATES} a spectrum can be "
+            "checked with"
+        )
     scale = float(energy[1] - energy[0])
     if scale > MAX_DISPERSION:
         return network_only(
@@ -360,7 +369,7 @@ def check_spectrum(
     return SpectrumCheck(checks, final, offset=offset)
 
 
-def check_map(summed, regions, predict, energy, thresholds, settings):
+def check_map(summed, regions, predict, energy, thresholds, settings, proposed=None):
     """Check a spectrum image: its summed spectrum, then each region's sum.
 
     Parameters
@@ -377,6 +386,10 @@ def check_map(summed, regions, predict, energy, thresholds, settings):
     energy : numpy.ndarray
     thresholds : dict of str to float
     settings : dict
+    proposed : dict of str to float, optional
+        Elements the network reports in enough of the map's pixels, with
+        their probability there: candidates on the sum and in every region,
+        as the network proposed them for the map.
 
     Returns
     -------
@@ -384,17 +397,32 @@ def check_map(summed, regions, predict, energy, thresholds, settings):
         The summed spectrum's check; an element the spectrum model confirms
         on a region joins it with ``found_by="region"``.
     """
-    result = check_spectrum(energy, summed, predict(summed), thresholds, settings)
-    for data, proposed in regions:
+    proposed = dict(proposed or {})
+
+    def with_proposals(data, extra=None):
         probs = predict(data)
-        for el, p in proposed.items():
-            probs[el] = max(probs[el], p)
+        for el, p in {**proposed, **(extra or {})}.items():
+            probs[el] = max(probs.get(el, 0.0), p)
+        return probs
+
+    result = check_spectrum(energy, summed, with_proposals(summed), thresholds, settings)
+    if result.fallback:
+        # Nothing can be checked: the summed spectrum, with all the map's
+        # counts, is read by the network alone, not the noisy pixels.
+        return check_spectrum(energy, summed, predict(summed), thresholds, settings)
+    for data, own in regions:
         # One axis: the summed spectrum's calibration holds for every region.
         region = check_spectrum(
-            energy, data, probs, thresholds, settings, found_by="region", offset=result.offset
+            energy,
+            data,
+            with_proposals(data, own),
+            thresholds,
+            settings,
+            found_by="region",
+            offset=result.offset,
         )
         for el, found in region.checks.items():
-            if el in result.elements or (proposed and el not in proposed):
+            if el in result.elements or (own and el not in own and el not in proposed):
                 continue
             # What the summed spectrum explained by a confirmed element's
             # edges stays explained: a region has fewer counts, not other edges.

@@ -145,7 +145,7 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
     """The network's answer checked against the spectrum model (see :mod:`._check`)."""
     from .._microscope import recorded_settings
     from ..spectrum_model import DEFAULT_MICROSCOPE
-    from ._check import check_map
+    from ._check import MAX_CANDIDATES, check_map
     from ._regions import MAX_REGION_SHARE, MIN_REGION_PIXELS, region_sums
 
     def predict(spectrum):
@@ -162,7 +162,7 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
     data = signal.data
     flat = data.reshape(-1, data.shape[-1])
     limits = {el: float(thresholds[element_index(el)]) for el in observable}
-    masks, proposers = None, []
+    masks, proposers, proposed = None, [], {}
     if data.ndim > 1:
         from ._regions import neighbour_masks
 
@@ -172,7 +172,13 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
         above = flat_probs[:, idx] > np.asarray(thresholds)[idx]
         share = above.mean(axis=0)
         wanted = [i for i, a in enumerate(share) if a >= min_area_fraction and a > 0]
-        if wanted and len(flat_probs) >= 2 * MIN_REGION_PIXELS:
+        # The most widespread first, as many as a spectrum can be checked with.
+        wanted = sorted(wanted, key=lambda i: -share[i])[:MAX_CANDIDATES]
+        if len(flat_probs) < 2 * MIN_REGION_PIXELS:
+            # A share of a few pixels is no statistic: the summed spectrum decides.
+            wanted = []
+        proposed = {observable[i]: float(flat_probs[above[:, i], idx[i]].mean()) for i in wanted}
+        if wanted:
             masks = neighbour_masks(above[:, wanted], data.shape[:-1])
             # A region over most of the map is the map: the summed spectrum
             # has judged it.
@@ -191,7 +197,7 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
     ]
     energy = axis.offset + axis.scale * np.arange(axis.size)
     settings = recorded_settings(signal, DEFAULT_MICROSCOPE)
-    result = check_map(summed, regions, predict, energy, limits, settings)
+    result = check_map(summed, regions, predict, energy, limits, settings, proposed)
     if any(c.reason.startswith("not checked") for c in result.checks.values()):
         reasons = sorted(
             {

@@ -177,8 +177,9 @@ def test_a_lazy_map_is_checked_as_in_memory(confined_layer):
     eager = identify_edges(confined_layer, show_progressbar=False)
     lazy = identify_edges(confined_layer.as_lazy(), show_progressbar=False)
     assert lazy.elements == eager.elements
+    # Sums in the data's precision (float32) on both paths, in another order.
     assert lazy.check.checks["La"].evidence == pytest.approx(
-        eager.check.checks["La"].evidence, rel=1e-6
+        eager.check.checks["La"].evidence, rel=1e-4
     )
 
 
