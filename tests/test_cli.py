@@ -37,6 +37,8 @@ def test_identify_writes_results(tmp_path, real_spectra_dir, tiny_model_path, ca
             str(tiny_model_path),
             "--threshold",
             "0.5",
+            # The network's map rule, which the detected column is checked against below.
+            "--no-check",
         ]
     )
     assert rc == 0

@@ -46,6 +46,7 @@ class EELSAutoIDMixin:
         show_progressbar=None,
         lazy_output=None,
         calibrate=False,
+        check=True,
         add_elements=True,
     ):
         """Identify the elements whose core-loss edges are in this signal.
@@ -87,6 +88,7 @@ class EELSAutoIDMixin:
             show_progressbar=show_progressbar,
             lazy_output=lazy_output,
             calibrate=calibrate,
+            check=check,
         )
         if add_elements:
             self._set_identified_elements(result.elements)
