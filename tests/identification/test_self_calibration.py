@@ -29,7 +29,7 @@ def _shifted(s, shift):
     return out
 
 
-@pytest.mark.parametrize("shift", [-15.0, -10.0, 10.0, 15.0])
+@pytest.mark.parametrize("shift", [-20.0, -15.0, -10.0, 10.0, 15.0, 20.0])
 def test_a_shifted_axis_is_placed_back_and_its_elements_found(superlattice_sum, shift):
     plain = identify_edges(superlattice_sum)
     result = identify_edges(_shifted(superlattice_sum, shift), calibrate=True)
