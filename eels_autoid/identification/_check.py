@@ -306,8 +306,9 @@ def check_spectrum(
                 dropped[el] = (evidence[el], rival, f"its signal is explained by {rival}")
                 rival_of.setdefault(rival, el)
             elif rival and gains[rival] >= SIGNIFICANT:
-                # Neither is needed beside the other: the spectrum cannot
-                # choose, and the network's preference decides.
+                # The rival explains this signal but is not both detected and
+                # needed: the spectrum cannot choose, and the network's
+                # preference decides.
                 loser, winner = (
                     (el, rival) if probabilities[el] <= probabilities[rival] else (rival, el)
                 )
