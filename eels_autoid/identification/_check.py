@@ -28,6 +28,8 @@ __all__ = [
     "checked_probability",
 ]
 
+# How the reason of a candidate the network alone decided begins.
+NOT_CHECKED = "not checked: "
 # Candidates: elements the network gives at least this share of their
 # threshold (recall first; the spectrum decides).
 CANDIDATE_SHARE = 0.5
@@ -130,7 +132,7 @@ def _network_only(probabilities, thresholds, candidates, why):
             math.nan,
             float(probabilities[el]),
             bool(probabilities[el] > thresholds[el]),
-            reason=f"not checked: {why}",
+            reason=f"{NOT_CHECKED}{why}",
         )
         for el in candidates
     }

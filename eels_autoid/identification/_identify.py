@@ -15,6 +15,7 @@ from .._energy_axis import energy_axis, zero_loss_shift
 from ..energy_grid import MIN_MEASURED_CHANNELS
 from ..preprocessing import bridge_gaps, model_input
 from ..vocabulary import ELEMENTS, element_index, observable_elements
+from ._check import CANDIDATE_SHARE
 from ._result import MIN_AREA_FRACTION, EdgeIdentification
 
 __all__ = ["identify_edges"]
@@ -82,12 +83,12 @@ def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
     return out if member_spread else out[..., 0, :]
 
 
-# Candidates for the calibration: elements the network gives at least this
-# share of their threshold on the summed spectrum, read at each of these
-# trial offsets (eV): on a miscalibrated axis the network misses the real
-# elements, so it is asked as if the axis were that far off too. Recall
-# first: the edges' rises, not the network, decide the offset.
-_CANDIDATE_SHARE = 0.5
+# Candidates for the calibration: elements the network gives at least
+# CANDIDATE_SHARE of their threshold on the summed spectrum (as for the
+# check), read at each of these trial offsets (eV): on a miscalibrated axis
+# the network misses the real elements, so it is asked as if the axis were
+# that far off too. Recall first: the edges' rises, not the network, decide
+# the offset.
 _TRIAL_OFFSETS = (-20.0, -10.0, 0.0, 10.0, 20.0)
 
 
@@ -124,7 +125,7 @@ def _self_calibration(signal, net, axis, batch_size):
         candidates |= {
             el
             for el, p, t in zip(ELEMENTS, probs, thresholds, strict=True)
-            if el in observable and p >= _CANDIDATE_SHARE * t
+            if el in observable and p >= CANDIDATE_SHARE * t
         }
     candidates = sorted(candidates, key=ELEMENTS.index)
     if not candidates:
@@ -145,7 +146,7 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
     """The network's answer checked against the spectrum model (see :mod:`._check`)."""
     from .._microscope import recorded_settings
     from ..spectrum_model import DEFAULT_MICROSCOPE
-    from ._check import MAX_CANDIDATES, check_map
+    from ._check import MAX_CANDIDATES, NOT_CHECKED, check_map
     from ._regions import MAX_REGION_SHARE, MIN_REGION_PIXELS, region_sums
 
     def predict(spectrum):
@@ -185,7 +186,7 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
             confined = masks.mean(axis=0) <= MAX_REGION_SHARE
             masks = masks[:, confined]
             proposers = [
-                {observable[i]: float(flat_probs[above[:, i], idx[i]].mean())}
+                {observable[i]: proposed[observable[i]]}
                 for i, c in zip(wanted, confined, strict=True)
                 if c
             ]
@@ -198,14 +199,14 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
     energy = axis.offset + axis.scale * np.arange(axis.size)
     settings = recorded_settings(signal, DEFAULT_MICROSCOPE)
     result = check_map(summed, regions, predict, energy, limits, settings, proposed)
-    if any(c.reason.startswith("not checked") for c in result.checks.values()):
-        reasons = sorted(
-            {
-                c.reason[len("not checked: ") :]
-                for c in result.checks.values()
-                if c.reason.startswith("not checked")
-            }
-        )
+    reasons = sorted(
+        {
+            c.reason.removeprefix(NOT_CHECKED)
+            for c in result.checks.values()
+            if c.reason.startswith(NOT_CHECKED)
+        }
+    )
+    if reasons:
         warnings.warn(
             "The spectrum model could not check every candidate ("
             + "; ".join(reasons)

@@ -38,6 +38,15 @@ def _spectrum(elements, axis, seed=4, level=1e5, **parameters):
     return s.axes_manager.signal_axes[0].axis, s.data[0].astype(float)
 
 
+def _signal(energy, data):
+    import exspy
+
+    s = exspy.signals.EELSSpectrum(data)
+    ax = s.axes_manager.signal_axes[0]
+    ax.offset, ax.scale, ax.units = energy[0], energy[1] - energy[0], "eV"
+    return s
+
+
 def _check(energy, data, probabilities):
     return check_spectrum(energy, data, probabilities, dict.fromkeys(probabilities, 0.5), SETTINGS)
 
@@ -110,11 +119,7 @@ def test_a_smooth_background_confirms_nothing():
 def test_a_pure_noise_spectrum_reports_nothing():
     rng = np.random.default_rng(1)
     energy = 300.0 + 0.5 * np.arange(1500)
-    import exspy
-
-    s = exspy.signals.EELSSpectrum(rng.poisson(50.0, 1500).astype(float))
-    ax = s.axes_manager.signal_axes[0]
-    ax.offset, ax.scale, ax.units = energy[0], 0.5, "eV"
+    s = _signal(energy, rng.poisson(50.0, 1500).astype(float))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert identify_edges(s).elements == []
@@ -184,12 +189,7 @@ def test_a_lazy_map_is_checked_as_in_memory(confined_layer):
 
 
 def test_summary_and_csv_carry_the_evidence(boron_nitride, tmp_path):
-    import exspy
-
-    energy, data = boron_nitride
-    s = exspy.signals.EELSSpectrum(data)
-    ax = s.axes_manager.signal_axes[0]
-    ax.offset, ax.scale, ax.units = energy[0], energy[1] - energy[0], "eV"
+    s = _signal(*boron_nitride)
     result = identify_edges(s)
     rows = {r.element: r for r in result.summary()}
     for el in result.elements:
@@ -208,12 +208,7 @@ def test_summary_and_csv_carry_the_evidence(boron_nitride, tmp_path):
 
 
 def test_check_false_is_the_network_alone(boron_nitride):
-    import exspy
-
-    energy, data = boron_nitride
-    s = exspy.signals.EELSSpectrum(data)
-    ax = s.axes_manager.signal_axes[0]
-    ax.offset, ax.scale, ax.units = energy[0], energy[1] - energy[0], "eV"
+    s = _signal(*boron_nitride)
     result = identify_edges(s, check=False)
     assert result.check is None
     p = np.asarray(result.probabilities.data)
@@ -234,14 +229,10 @@ def test_input_the_check_cannot_judge_falls_back_to_the_network_with_a_warning()
 
 
 def test_a_background_subtracted_spectrum_falls_back_with_a_warning(boron_nitride):
-    import exspy
-
     energy, data = boron_nitride
     pre = energy < 180
     slope, level = np.polyfit(np.log(energy[pre]), np.log(data[pre]), 1)
-    s = exspy.signals.EELSSpectrum(data - np.exp(level) * energy**slope)
-    ax = s.axes_manager.signal_axes[0]
-    ax.offset, ax.scale, ax.units = energy[0], energy[1] - energy[0], "eV"
+    s = _signal(energy, data - np.exp(level) * energy**slope)
     with pytest.warns(UserWarning, match="could not check"):
         result = identify_edges(s)
     assert "subtracted" in result.check.fallback
