@@ -54,7 +54,20 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         probabilities stay the network's. ``result.check`` holds the evidence. Candidates it cannot
         judge (background-subtracted input, channels coarser than 5 eV, too
         few counts, lanthanide N4,5 edges alone) are left to the network,
-        with a warning. ``False`` gives the network alone."""
+        with a warning. ``False`` gives the network alone.
+    search : bool, default False
+        With the check, search the residual of the confirmed elements' fit
+        for elements the network did not propose: every other element with
+        a K, L2,3 or M4,5 edge clear of the confirmed edges is fitted as its
+        whole set of edges, and is *suggested* when its edges rise where the
+        tables put them, their evidence passes a significance corrected for
+        the number of elements tried, and no element with an edge nearby
+        explains those channels as well. Suggestions appear in
+        :meth:`~EdgeIdentification.summary` (``found_by`` ``search``, not
+        detected) and in ``result.check.suggested``, with a warning; they
+        are not added to the elements, because on simulated and on real
+        spectra they are more often absent than present. Spectrum images
+        are searched on the summed spectrum and on every region sum."""
 
 QUANTIFY_PARAMETERS = """identification : EdgeIdentification, optional
         The result of :func:`~eels_autoid.identify_edges` on this signal:

@@ -65,6 +65,11 @@ def add_parser(sub):
         help="score the network alone, without the check against the spectrum model (folders only)",
     )
     p.add_argument(
+        "--search",
+        action="store_true",
+        help="list what the residual search suggests in each file (folders only)",
+    )
+    p.add_argument(
         "--split",
         default="test",
         choices=("train", "validation", "test"),
@@ -123,6 +128,7 @@ def _identification(args, path):
                 half=args.half,
                 calibrate=args.calibrate,
                 check=not args.no_check,
+                search=args.search,
             )
         if path.is_file():
             if args.energy_shift:

@@ -75,6 +75,11 @@ Example:
         action="store_true",
         help="the network alone, without the check against the spectrum model",
     )
+    p.add_argument(
+        "--search",
+        action="store_true",
+        help="search the residual for elements the network did not propose (suggestions)",
+    )
     p.add_argument("--lazy", action="store_true", help="load the file lazily (large maps)")
     p.set_defaults(func=run)
 
@@ -98,6 +103,7 @@ def run(args) -> int:
                 low_loss=ll,
                 show_progressbar=True,
                 check=not args.no_check,
+                search=args.search,
                 **area,
             )
         except ValueError as err:  # what in the file (or its low loss) cannot be identified

@@ -174,6 +174,7 @@ def evaluate_folder(
     half=None,
     calibrate=False,
     check=True,
+    search=False,
 ):
     """Evaluate a model on a folder of labelled spectra through ``identify_edges``.
 
@@ -212,6 +213,9 @@ def evaluate_folder(
         spectrum model confirms (the threshold sweep and the reliability
         curve still read the network's probabilities; per-pixel figures are
         the network's).
+    search : bool
+        Passed to ``identify_edges`` (with ``check``); its suggestions are
+        not counted as detections, but listed per file (``suggested``).
 
     Returns
     -------
@@ -259,6 +263,7 @@ def evaluate_folder(
                 batch_size=batch_size,
                 calibrate=calibrate,
                 check=check,
+                search=search,
             )
         thresholds = result.thresholds
         prob = np.asarray(result.probabilities.data, dtype=float).reshape(len(ELEMENTS))
@@ -289,6 +294,11 @@ def evaluate_folder(
                     for el, t, d, c in zip(ELEMENTS, truth, decided, counted, strict=True)
                     if d and not t and c
                 ],
+                suggested=[
+                    el
+                    for el in (result.check.suggested if check and result.check else [])
+                    if el not in exclude
+                ],
                 probabilities={
                     el: round(float(prob[element_index(el)]), 4)
                     for el in sorted(
@@ -316,6 +326,7 @@ def evaluate_folder(
                     batch_size=batch_size,
                     calibrate=calibrate,
                     check=check,
+                    search=search,
                 )
             p = np.asarray(res.probabilities.data, dtype=float).reshape(-1, len(ELEMENTS))
             obs = np.isin(ELEMENTS, res.observable)
@@ -346,6 +357,7 @@ def evaluate_folder(
         energy_shift=energy_shift,
         calibrate=bool(calibrate),
         check=bool(check),
+        search=bool(check and search),
         half=half,
     )
     if pix_true:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import vocabulary
+from ._windows import MIN_COUNTS, enough_counts, family_range, near
 
 __all__ = [
     "ElementCheck",
@@ -37,17 +38,6 @@ CANDIDATE_SHARE = 0.5
 # element's edge: the likelihood-ratio statistic of an amount >= 0 is a
 # half chi-squared(1) under the null, and 9 is its one-sided 3 sigma.
 SIGNIFICANT = 9.0
-# Fewer counts than this over the fitted range, or over an edge family's
-# window (in units of the estimated detector gain), and the check cannot
-# judge shapes there: the network decides.
-MIN_COUNTS = 2.0e3
-# Edges this close (eV) can explain each other's signal: one's near-edge
-# structure or delayed maximum over the other's onset.
-RIVAL_DISTANCE = 60.0
-# Each edge family is checked over its own window: from max(50 eV, 20 %)
-# below its first onset to max(150 eV, 30 %) above its last.
-WINDOW_BEFORE = (50.0, 0.2)
-WINDOW_AFTER = (150.0, 0.3)
 # More candidates than this is not an answer the spectrum model can check
 # (the shared real spectra give at most 4; the simulator draws 1..6
 # elements): the network decides.
@@ -94,8 +84,11 @@ class ElementCheck:
     reason : str
         Why it was confirmed or dropped.
     found_by : str
-        ``"network"``, or ``"region"`` for an element of a spectrum image
-        found on the sum over the pixels where the network saw it.
+        ``"network"``; ``"region"`` for an element of a spectrum image
+        confirmed on the sum over a region of it; ``"search"`` for one the
+        network did not propose that the residual search suggests
+        (:mod:`._search`; not confirmed), ``"region search"`` when suggested
+        in a region.
     """
 
     element: str
@@ -122,6 +115,11 @@ class SpectrumCheck:
     def elements(self):
         return sorted(el for el, c in self.checks.items() if c.confirmed)
 
+    @property
+    def suggested(self):
+        """Elements the residual search suggests (not confirmed; see :mod:`._search`)."""
+        return sorted(el for el, c in self.checks.items() if c.found_by.endswith("search"))
+
 
 def _network_only(probabilities, thresholds, candidates, why):
     return {
@@ -140,7 +138,7 @@ def _network_only(probabilities, thresholds, candidates, why):
 
 def _overlap(onsets, a, b):
     """Whether an edge of ``a`` and one of ``b`` lie close enough to explain each other's signal."""
-    return any(abs(x - y) <= RIVAL_DISTANCE for x in onsets[a] for y in onsets[b])
+    return near(onsets[a], onsets[b])
 
 
 @dataclass
@@ -172,9 +170,7 @@ def _family_windows(energy, y, current, settings, offset):
     windows = []
     for el, groups in families.items():
         for onsets in groups:
-            first, last = min(onsets), max(onsets)
-            lo = first - max(WINDOW_BEFORE[0], WINDOW_BEFORE[1] * first)
-            hi = last + max(WINDOW_AFTER[0], WINDOW_AFTER[1] * last)
+            lo, hi = family_range(onsets)
             try:
                 model = SpectrumModel(energy, current, settings, fit_range=(lo, hi))
                 if el not in model.modelled:
@@ -185,7 +181,7 @@ def _family_windows(energy, y, current, settings, offset):
             except ValueError:
                 continue
             # Too few counts in the window to judge an edge's shape there.
-            if float(np.sum(np.abs(fit.data))) / max(fit.noise.gain, 1e-30) >= MIN_COUNTS:
+            if enough_counts(fit):
                 windows.append(_Window(el, model, fit))
     onsets = {el: [] for el in current}
     for (el, _), values in full.families.items():
@@ -194,7 +190,16 @@ def _family_windows(energy, y, current, settings, offset):
 
 
 def check_spectrum(
-    energy, data, probabilities, thresholds, settings, *, found_by="network", offset=None
+    energy,
+    data,
+    probabilities,
+    thresholds,
+    settings,
+    *,
+    found_by="network",
+    offset=None,
+    search=False,
+    search_found_by="search",
 ):
     """Check the network's candidates against one spectrum.
 
@@ -214,6 +219,12 @@ def check_spectrum(
         The energy offset (eV) of the axis; by default placed by the
         candidates' edge rises (:meth:`SpectrumModel.calibrate`), within
         25 eV, and used by every window.
+    search : bool
+        Search the residual of the confirmed elements' fit for elements the
+        network did not propose (:mod:`._search`): they are *suggested*
+        (``found_by`` says so), not confirmed.
+    search_found_by : str
+        Recorded in each :class:`ElementCheck` the search suggests.
 
     Returns
     -------
@@ -226,9 +237,16 @@ def check_spectrum(
     from ..spectrum_model import SpectrumModel
 
     candidates = [el for el, p in probabilities.items() if p >= CANDIDATE_SHARE * thresholds[el]]
-    if not candidates:
-        return SpectrumCheck()
     y = np.nan_to_num(np.asarray(data, dtype=float))
+    if not candidates:
+        if not search or float(energy[1] - energy[0]) > MAX_DISPERSION:
+            return SpectrumCheck()
+        # Nothing proposed: the search alone, on the axis as it is.
+        offset = 0.0 if offset is None else offset
+        found = _search(energy, y, [], settings, offset)
+        return SpectrumCheck(
+            _found_checks(found, probabilities, search_found_by), None, offset=offset
+        )
 
     def detected(el):
         return probabilities[el] > thresholds[el]
@@ -335,14 +353,12 @@ def check_spectrum(
         )
     )
     kept = [el for el in model.modelled if el not in dropped]
-    final = None
-    if kept:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                final = SpectrumModel(energy, kept, settings).fit(y, offset=offset)
-        except ValueError:
-            final = None
+    final = _final_fit(energy, y, kept, settings, offset)
+    if search:
+        # Candidates the network left below its threshold are searched like
+        # any element: the spectrum may need them after all.
+        found = _search(energy, y, [el for el in kept if detected(el)], settings, offset)
+        checks.update(_found_checks(found, probabilities, search_found_by))
     for el in candidates:
         if el in checks:
             continue
@@ -372,7 +388,52 @@ def check_spectrum(
     return SpectrumCheck(checks, final, offset=offset)
 
 
-def check_map(summed, regions, predict, energy, thresholds, settings, proposed=None):
+def _search(energy, y, confirmed, settings, offset):
+    from ._search import search_spectrum
+
+    return search_spectrum(energy, y, confirmed, settings, offset)
+
+
+def _final_fit(energy, y, elements, settings, offset):
+    """The spectrum model of ``elements`` over the whole window, or None."""
+    from ..spectrum_model import SpectrumModel
+
+    if not elements:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return SpectrumModel(energy, elements, settings).fit(y, offset=offset)
+    except ValueError:
+        return None
+
+
+def _found_checks(found, probabilities, found_by):
+    """An :class:`ElementCheck` for each element the search suggests.
+
+    Suggested, not confirmed: on simulated spectra the search finds more
+    absent elements than present ones (docs/scripts/fit_search.py), so what
+    it finds is shown for the microscopist to judge and is not added.
+    """
+    return {
+        el: ElementCheck(
+            el,
+            float(probabilities.get(el, 0.0)),
+            f.evidence,
+            math.nan,
+            f.probability,
+            False,
+            f.rival,
+            f.reason,
+            found_by,
+        )
+        for el, f in found.items()
+    }
+
+
+def check_map(
+    summed, regions, predict, energy, thresholds, settings, proposed=None, *, search=False
+):
     """Check a spectrum image: its summed spectrum, then each region's sum.
 
     Parameters
@@ -393,6 +454,9 @@ def check_map(summed, regions, predict, energy, thresholds, settings, proposed=N
         Elements the network reports in enough of the map's pixels, with
         their probability there: candidates on the sum and in every region,
         as the network proposed them for the map.
+    search : bool
+        Search the residual of the sum and of every region for elements the
+        network did not propose.
 
     Returns
     -------
@@ -408,7 +472,9 @@ def check_map(summed, regions, predict, energy, thresholds, settings, proposed=N
             probs[el] = max(probs.get(el, 0.0), p)
         return probs
 
-    result = check_spectrum(energy, summed, with_proposals(summed), thresholds, settings)
+    result = check_spectrum(
+        energy, summed, with_proposals(summed), thresholds, settings, search=search
+    )
     if result.fallback:
         # Nothing can be checked: the summed spectrum, with all the map's
         # counts, is read by the network alone, not the noisy pixels.
@@ -423,9 +489,16 @@ def check_map(summed, regions, predict, energy, thresholds, settings, proposed=N
             settings,
             found_by="region",
             offset=result.offset,
+            search=search,
+            search_found_by="region search",
         )
         for el, found in region.checks.items():
-            if el in result.elements or (own and el not in own and el not in proposed):
+            if el in result.elements:
+                continue
+            if found.found_by.endswith("search"):
+                result.checks.setdefault(el, found)
+                continue
+            if own and el not in own and el not in proposed:
                 continue
             # What the summed spectrum explained by a confirmed element's
             # edges stays explained: a region has fewer counts, not other edges.

@@ -142,7 +142,18 @@ def _self_calibration(signal, net, axis, batch_size):
         return float(model.calibrate(summed).offset)
 
 
-def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, net, axis, batch):
+def _check(
+    signal,
+    probabilities,
+    *,
+    thresholds,
+    observable,
+    min_area_fraction,
+    net,
+    axis,
+    batch,
+    search=False,
+):
     """The network's answer checked against the spectrum model (see :mod:`._check`)."""
     from .._microscope import recorded_settings
     from ..spectrum_model import DEFAULT_MICROSCOPE
@@ -198,7 +209,7 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
     ]
     energy = axis.offset + axis.scale * np.arange(axis.size)
     settings = recorded_settings(signal, DEFAULT_MICROSCOPE)
-    result = check_map(summed, regions, predict, energy, limits, settings, proposed)
+    result = check_map(summed, regions, predict, energy, limits, settings, proposed, search=search)
     reasons = sorted(
         {
             c.reason.removeprefix(NOT_CHECKED)
@@ -206,6 +217,16 @@ def _check(signal, probabilities, *, thresholds, observable, min_area_fraction, 
             if c.reason.startswith(NOT_CHECKED)
         }
     )
+    if result.suggested:
+        warnings.warn(
+            "The residual holds edges that no confirmed element explains: the search suggests "
+            + ", ".join(
+                f"{el} (evidence {result.checks[el].evidence:.0f})" for el in result.suggested
+            )
+            + ". They are not added to the elements; see summary() and result.check.",
+            UserWarning,
+            stacklevel=3,
+        )
     if reasons:
         warnings.warn(
             "The spectrum model could not check every candidate ("
@@ -241,6 +262,7 @@ def identify_edges(
     lazy_output=None,
     calibrate=False,
     check=True,
+    search=False,
 ):
     """Identify the elements whose core-loss edges are in an EELS signal.
 
@@ -375,6 +397,7 @@ def identify_edges(
             net=net,
             axis=axis,
             batch=batch_size,
+            search=search,
         )
     result = EdgeIdentification(
         probabilities=probs[..., 0, :],

@@ -47,6 +47,7 @@ class EELSAutoIDMixin:
         lazy_output=None,
         calibrate=False,
         check=True,
+        search=False,
         add_elements=True,
     ):
         """Identify the elements whose core-loss edges are in this signal.
@@ -89,6 +90,7 @@ class EELSAutoIDMixin:
             lazy_output=lazy_output,
             calibrate=calibrate,
             check=check,
+            search=search,
         )
         if add_elements:
             self._set_identified_elements(result.elements)

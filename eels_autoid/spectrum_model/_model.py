@@ -425,7 +425,7 @@ class SpectrumModel:
             )
         return cal.replace(offset=offset, dispersion_error=dispersion, shifts=chemical)
 
-    def evidence(self, fit, elements, whole=False):
+    def evidence(self, fit, elements, whole=False, over=None):
         """Evidence for a set of elements together: the chi-squared their amounts gain.
 
         The amounts of ``elements`` are set to 0 and everything else is
@@ -445,6 +445,10 @@ class SpectrumModel:
             Remove their near-edge terms too: for edges whose shape the
             tables do not hold (a lanthanide's N4,5 giant resonance), the
             question is whether anything is left for them to explain.
+        over : list of lists of float, optional
+            Edge families (their onsets, eV) whose ranges the chi-squared is
+            measured over, instead of the elements' own: two elements are
+            compared on the same channels.
 
         Returns
         -------
@@ -455,7 +459,7 @@ class SpectrumModel:
             return 0.0
         r_with = (fit.data - fit.model) * fit.weights
         return self._local_evidence(
-            drop, fit.calibration, r_with, self._residual_without(fit, drop, whole)
+            drop, fit.calibration, r_with, self._residual_without(fit, drop, whole), over
         )
 
     def _residual_without(self, fit, drop, whole=False):
@@ -467,7 +471,7 @@ class SpectrumModel:
         x, _ = solve(a[:, keep], fit.data, w, free[keep])
         return (fit.data - a[:, keep] @ x) * w
 
-    def _local_evidence(self, elements, calibration, r_with, r_without):
+    def _local_evidence(self, elements, calibration, r_with, r_without, over=None):
         """Chi-squared gained by the elements over their own edges' range, in local misfit units.
 
         Over the channels from 30 eV below to 100 eV above each of their edge
@@ -475,10 +479,13 @@ class SpectrumModel:
         structure) neither dilutes nor inflates it.
         """
         region = np.zeros(len(self.energy), dtype=bool)
-        for (el, _), onsets in self.families.items():
-            if el in elements:
-                true = calibration.true_energy(self.energy, el)
-                region |= (true >= min(onsets) - 30.0) & (true <= max(onsets) + 100.0)
+        if over is not None:
+            families = [(None, onsets) for onsets in over]
+        else:
+            families = [(el, v) for (el, _), v in self.families.items() if el in elements]
+        for el, onsets in families:
+            true = calibration.true_energy(self.energy, el)
+            region |= (true >= min(onsets) - 30.0) & (true <= max(onsets) + 100.0)
         region &= r_with != 0
         n = int(region.sum())
         if not n:

@@ -66,10 +66,11 @@ class EdgeShift:
 
 
 def _rise(y, scale):
+    """The detrended derivative along the first axis."""
     from scipy.ndimage import gaussian_filter1d
 
-    d = gaussian_filter1d(np.asarray(y, dtype=float), max(_SMOOTH / scale, 0.5), order=1)
-    return d - gaussian_filter1d(d, max(_DETREND / scale, 1.0))
+    d = gaussian_filter1d(np.asarray(y, dtype=float), max(_SMOOTH / scale, 0.5), order=1, axis=0)
+    return d - gaussian_filter1d(d, max(_DETREND / scale, 1.0), axis=0)
 
 
 def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
@@ -106,17 +107,20 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
             continue
         e = energy[near]
         g = rise[near]
+        # The table's rise at every shift at once: one column per shift.
+        moved = e[:, None] + shifts[None, :]
+        t = _rise(edge_column(element, moved), scale)
+        window = (moved >= onset - _BEFORE) & (moved <= onset + _AFTER)
+        n = window.sum(axis=0)
+        ok = n >= 5
+        m = window.astype(float)
+        nn = np.maximum(n, 1)
+        gw = (g[:, None] - (g @ m) / nn) * m
+        tw = (t - (t * m).sum(axis=0) / nn) * m
+        norm = np.sqrt((gw**2).sum(axis=0) * (tw**2).sum(axis=0))
         curve = np.full(len(shifts), -1.0)
-        for i, s in enumerate(shifts):
-            window = (e + s >= onset - _BEFORE) & (e + s <= onset + _AFTER)
-            if window.sum() < 5:
-                continue
-            t = _rise(edge_column(element, e + s), scale)[window]
-            gw = g[window] - g[window].mean()
-            t = t - t.mean()
-            norm = np.linalg.norm(gw) * np.linalg.norm(t)
-            if norm > 0:
-                curve[i] = float(gw @ t / norm)
+        good = ok & (norm > 0)
+        curve[good] = (gw * tw).sum(axis=0)[good] / norm[good]
         if np.any(curve > -1.0):
             i = int(np.argmax(curve))
             out.append(

@@ -1,0 +1,42 @@
+"""The local windows over which identification fits the spectrum model.
+
+One background over a window of several keV is decided by the counts near
+its start (100 times those at its end); a local background per edge family
+holds, and evidence is local anyway. The check of the network's candidates
+and the residual search both fit over these windows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Fewer counts than this over the fitted range, or over an edge family's
+# window (in units of the estimated detector gain), and shapes cannot be
+# judged there.
+MIN_COUNTS = 2.0e3
+# Edges this close (eV) can explain each other's signal: one's near-edge
+# structure or delayed maximum over the other's onset.
+RIVAL_DISTANCE = 60.0
+# Each edge family is fitted over its own window: from max(50 eV, 20 %)
+# below its first onset to max(150 eV, 30 %) above its last.
+WINDOW_BEFORE = (50.0, 0.2)
+WINDOW_AFTER = (150.0, 0.3)
+
+
+def family_range(onsets):
+    """(first, last) energy (eV) of the window of an edge family with these onsets."""
+    first, last = min(onsets), max(onsets)
+    return (
+        first - max(WINDOW_BEFORE[0], WINDOW_BEFORE[1] * first),
+        last + max(WINDOW_AFTER[0], WINDOW_AFTER[1] * last),
+    )
+
+
+def enough_counts(fit):
+    """Whether a fit's channels hold enough counts to judge edge shapes."""
+    return float(np.sum(np.abs(fit.data))) / max(fit.noise.gain, 1e-30) >= MIN_COUNTS
+
+
+def near(onsets, others):
+    """Whether any of ``onsets`` lies within :data:`RIVAL_DISTANCE` of any of ``others``."""
+    return any(abs(a - b) <= RIVAL_DISTANCE for a in onsets for b in others)
