@@ -12,8 +12,9 @@ onset, its evidence and its rivals'. Prints each element that passes the
 look-elsewhere corrected evidence, and, per rise threshold, how many of
 those the search would suggest that are labelled, present below the labels'
 detection rule, or absent. With --real DIR, the same on a labelled folder,
-per half (eels_autoid.evaluation.folder_half). --save writes the rows as
-PREFIX_<set>.npy.
+per half (eels_autoid.evaluation.folder_half). Writes the counts at the
+chosen threshold (MIN_RISE) into docs/tables/search_suggestions.csv; --save
+also writes the rows as PREFIX_<set>.npy.
 """
 
 import json
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from eels_autoid import identify_edges
-from eels_autoid.identification._search import search_statistics, search_threshold
+from eels_autoid.identification._search import MIN_RISE, search_statistics, search_threshold
 from eels_autoid.simulate import spectra
 from eels_autoid.vocabulary import ELEMENTS, element_index
 
@@ -80,7 +81,7 @@ def _presence(el, labels, composition):
 
 
 def simulated(n_calls, per_call, seed=20261207):
-    rows = []
+    rows, n = [], 0
     for call in range(n_calls):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -88,11 +89,12 @@ def simulated(n_calls, per_call, seed=20261207):
         labels = np.asarray(s.metadata.Simulation.labels)
         composition = np.asarray(s.metadata.Simulation.composition)
         for i in range(per_call):
+            n += 1
             rows += _statistics(
                 s.inav[i], lambda el, a=labels[i], c=composition[i]: _presence(el, a, c)
             )
         print(f"{call + 1}/{n_calls}: {len(rows)} elements tried", flush=True)
-    return rows
+    return rows, n
 
 
 def real(directory):
@@ -102,7 +104,7 @@ def real(directory):
 
     directory = Path(directory)
     table = json.loads((directory / "labels.json").read_text())
-    rows = {1: [], 2: []}
+    rows, n = {1: [], 2: []}, {1: 0, 2: 0}
     for name, entry in sorted(table.items()):
         if not (directory / name).exists():
             continue
@@ -117,23 +119,55 @@ def real(directory):
         print(name)
         got = _statistics(s, lambda el, labels=labels: el in labels)
         rows[folder_half(name)] += got
-    return rows
+        n[folder_half(name)] += 1
+    return rows, n
 
 
-def table(rows, label, save=None):
+def table(rows, label, n_spectra, save=None):
+    """Print the suggestions per rise threshold; the row of the chosen one for the CSV."""
     a = np.array(rows, dtype=float).reshape(-1, 6)
     if save:
         np.save(f"{save}_{label.replace(' ', '_')}.npy", a)
     rise, ev, rivals, t, _, present = a.T
     ev = np.nan_to_num(ev, nan=-1.0)
-    print(f"{label}: {len(a)} tried, {int((present == 1).sum())} labelled")
+    print(f"{label}: {n_spectra} spectra, {len(a)} elements tried")
+    out = None
     for r in RISES:
         found = (rise >= r) & (ev >= t) & (ev > rivals)
+        counts = [int((found & (present == v)).sum()) for v in (1.0, 0.5, 0.0)]
         print(
-            f"  rise >= {r:.1f}: found {int(found.sum())}: labelled "
-            f"{int((found & (present == 1)).sum())}, present below the labels' rule "
-            f"{int((found & (present == 0.5)).sum())}, absent {int((found & (present == 0)).sum())}"
+            f"  rise >= {r:.1f}: suggested {int(found.sum())}: labelled {counts[0]}, "
+            f"present below the labels' rule {counts[1]}, absent {counts[2]}"
         )
+        if abs(r - MIN_RISE) < 1e-9:
+            out = [label, n_spectra, len(a), int(found.sum()), *counts]
+    return out
+
+
+def write(rows):
+    """Replace these data sets' rows of docs/tables/search_suggestions.csv."""
+    import csv
+
+    path = Path(__file__).resolve().parents[1] / "tables" / "search_suggestions.csv"
+    header = [
+        "data",
+        "spectra",
+        "elements tried",
+        "suggested",
+        "labelled",
+        "present below the labels' rule",
+        "absent",
+    ]
+    kept = []
+    if path.exists():
+        with open(path, newline="") as f:
+            kept = [r for r in list(csv.reader(f))[1:] if r[0] not in {x[0] for x in rows}]
+    order = {"simulated": 0, "shared, half 1": 1, "shared, half 2": 2}
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for r in sorted(kept + rows, key=lambda r: order.get(r[0], 9)):
+            w.writerow(r)
 
 
 def main(argv):
@@ -142,12 +176,12 @@ def main(argv):
         i = argv.index("--save")
         save, argv = argv[i + 1], argv[:i] + argv[i + 2 :]
     if "--real" in argv:
-        rows = real(argv[argv.index("--real") + 1])
-        table(rows[1], "half 1", save)
-        table(rows[2], "half 2", save)
+        rows, n = real(argv[argv.index("--real") + 1])
+        write([table(rows[h], f"shared, half {h}", n[h], save) for h in (1, 2)])
         return
-    n_calls, per_call = (int(a) for a in (argv + ["20", "8"])[:2])
-    table(simulated(n_calls, per_call), "simulated", save)
+    n_calls, per_call = (int(a) for a in (argv + ["40", "8"])[:2])
+    rows, n = simulated(n_calls, per_call)
+    write([table(rows, "simulated", n, save)])
 
 
 if __name__ == "__main__":

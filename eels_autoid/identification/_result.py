@@ -286,8 +286,10 @@ class EdgeIdentification:
         units), ``fraction`` (fitted atomic fraction among the confirmed
         elements), ``checked_probability`` (the network's probability and the
         evidence combined), ``rival`` (an element that explains the same
-        signal) and ``found_by`` (``network``, or ``region`` for an element
-        confirmed on the sum over a region of a map where the spectra differ).
+        signal) and ``found_by`` (``network``; ``region`` for an element
+        confirmed on the sum over a region of a map where the spectra
+        differ; ``search`` or ``region search`` for an element the residual
+        search suggests, not detected).
         """
         mx, mean, area = self._stats
         detected = set(self.elements)
@@ -377,6 +379,42 @@ class EdgeIdentification:
                     verticalalignment="top",
                 )
             )
+
+    def plot_fit(self, axes=None):
+        """The spectrum model of the confirmed elements, its parts and its residual.
+
+        Structure left in the residual is what no confirmed element explains;
+        with ``search=True``, the elements it suggests are named in the
+        title. The summed spectrum for spectrum images and line scans.
+
+        Parameters
+        ----------
+        axes : sequence of two matplotlib.axes.Axes, optional
+            Where to draw (spectrum, residual); a new figure when None.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ValueError
+            Without the check (``check=False``), or when no element was
+            confirmed, so that there is no model to show.
+        """
+        if self.check is None or self.check.fit is None:
+            raise ValueError(
+                "No spectrum model to show: identify with check=True (the default) and "
+                "at least one confirmed element."
+            )
+        fig = self.check.fit.plot(axes)
+        if self.check.suggested:
+            bottom = fig.axes[1] if axes is None else axes[1]
+            bottom.set_title(
+                "Residual; the search suggests " + ", ".join(self.check.suggested),
+                fontsize=9,
+            )
+        return fig
 
     def plot_probabilities(self, pixel=None, ax=None):
         """Bar chart of every element's probability, labelled with the element symbols.

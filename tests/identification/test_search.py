@@ -30,9 +30,7 @@ def _checked(energy, data, proposed):
         ({"N": 10, "Cr": 1}, (300.0, 0.5, 1000), {"N": 0.99}, "Cr"),
     ],
 )
-def test_a_weak_edge_beside_a_strong_one_is_found_at_high_counts(
-    elements, axis, proposed, missed
-):
+def test_a_weak_edge_beside_a_strong_one_is_found_at_high_counts(elements, axis, proposed, missed):
     energy, data = _spectrum(elements, axis, level=1e6)
     result = _checked(energy, data, proposed)
     # Suggested, not added: the check's answer stands.
@@ -97,3 +95,25 @@ def test_summary_shows_the_suggestions_with_a_warning():
     assert rows["Cr"].found_by == "search" and not rows["Cr"].detected
     assert rows["Cr"].evidence == searched.check.checks["Cr"].evidence
     assert all(r.found_by != "search" for r in plain.summary())
+
+
+def test_plot_fit_shows_the_model_and_names_the_suggestions():
+    import matplotlib.pyplot as plt
+
+    energy, data = _spectrum({"N": 10, "Cr": 1}, (300.0, 0.5, 1000), level=1e6)
+    s = _signal(energy, data)
+    s.set_microscope_parameters(beam_energy=200, collection_angle=20, convergence_angle=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = identify_edges(s, threshold={"Cr": 1.0 - 1e-9}, search=True)
+        plain = identify_edges(s, check=False)
+    fig = result.plot_fit()
+    top, bottom = fig.axes[:2]
+    assert "Cr" in bottom.get_title()
+    # The spectrum, the model and the residual are the check's fit.
+    fit = result.check.fit
+    np.testing.assert_allclose(top.lines[0].get_ydata(), fit.data)
+    np.testing.assert_allclose(bottom.lines[0].get_ydata(), fit.data - fit.model)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="check=True"):
+        plain.plot_fit()
