@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import vocabulary
-from ._windows import MIN_COUNTS, enough_counts, family_range, near
+from ._windows import MIN_COUNTS, fit_window, near
 
 __all__ = [
     "ElementCheck",
@@ -170,19 +170,9 @@ def _family_windows(energy, y, current, settings, offset):
     windows = []
     for el, groups in families.items():
         for onsets in groups:
-            lo, hi = family_range(onsets)
-            try:
-                model = SpectrumModel(energy, current, settings, fit_range=(lo, hi))
-                if el not in model.modelled:
-                    continue
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    fit = model.fit(y, offset=offset)
-            except ValueError:
-                continue
-            # Too few counts in the window to judge an edge's shape there.
-            if enough_counts(fit):
-                windows.append(_Window(el, model, fit))
+            fitted = fit_window(energy, y, current, settings, onsets, el, offset)
+            if fitted is not None:
+                windows.append(_Window(el, *fitted))
     onsets = {el: [] for el in current}
     for (el, _), values in full.families.items():
         onsets[el].extend(values)

@@ -32,13 +32,12 @@ What it finds is shown for the microscopist to judge.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import vocabulary
-from ._windows import enough_counts, family_range, near
+from ._windows import fit_window, near
 
 __all__ = ["Found", "search_spectrum", "search_statistics", "search_threshold"]
 
@@ -111,23 +110,15 @@ def _evidence(energy, y, element, confirmed, families, settings, offset, over=Fa
     ``over``: measured over the ranges of ``families`` (another element's
     edges) rather than over the element's own.
     """
-    from ..spectrum_model import SpectrumModel
 
     total = 0.0
     for onsets in families:
-        try:
-            model = SpectrumModel(
-                energy, [*confirmed, element], settings, fit_range=family_range(onsets)
-            )
-            if element not in model.modelled:
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit = model.fit(y, offset=offset)
-        except ValueError:
+        fitted = fit_window(energy, y, [*confirmed, element], settings, onsets, element, offset)
+        if fitted is None:
             continue
+        model, fit = fitted
         # A subtracted background leaves no pre-edge level to compare edges with.
-        if enough_counts(fit) and not fit.background_subtracted:
+        if not fit.background_subtracted:
             # A lanthanide seen through N4,5 alone is judged by its whole
             # contribution; in another element's place, by its edge as any.
             whole = model.n45_only(element) and not over

@@ -8,6 +8,8 @@ and the residual search both fit over these windows.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 # Fewer counts than this over the fitted range, or over an edge family's
@@ -35,6 +37,29 @@ def family_range(onsets):
 def enough_counts(fit):
     """Whether a fit's channels hold enough counts to judge edge shapes."""
     return float(np.sum(np.abs(fit.data))) / max(fit.noise.gain, 1e-30) >= MIN_COUNTS
+
+
+def fit_window(energy, y, elements, settings, onsets, element, offset):
+    """The spectrum model of ``elements`` fitted over the window of one edge family.
+
+    Returns
+    -------
+    (SpectrumModel, SpectrumFit) or None
+        None where ``element`` has no fitted edge there, the fit fails, or
+        the window holds too few counts to judge an edge's shape.
+    """
+    from ..spectrum_model import SpectrumModel
+
+    try:
+        model = SpectrumModel(energy, elements, settings, fit_range=family_range(onsets))
+        if element not in model.modelled:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = model.fit(y, offset=offset)
+    except ValueError:
+        return None
+    return (model, fit) if enough_counts(fit) else None
 
 
 def near(onsets, others):
