@@ -91,9 +91,11 @@ def main():
             times.append(time.perf_counter() - t0)
         med = statistics.median(times)
         rates[name] = n / med
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"identify_edges({name}): median {med:.2f} s = {n / med:.0f} spectra/s "
-            f"(times {', '.join(f'{t:.2f}' for t in times)}); detected: {r.elements}"
+            f"(times {', '.join(f'{t:.2f}' for t in times)}); detected: {r.elements}; "
+            f"peak resident memory so far {peak:.0f} MB"
         )
     print(
         f"checked / network alone: {rates['check=True'] / rates['check=False']:.0%} "
