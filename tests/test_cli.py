@@ -105,3 +105,22 @@ def test_identify_maps_o_cr_and_fe_in_the_fecr_line_scan_with_the_bundled_model(
         assert (out / f"probability_{el}.png").is_file()
         assert (out / "quantification" / f"{el}.hspy").is_file()
     assert (out / "report.png").is_file()
+
+
+def test_identify_search_shows_suggestions_in_the_summary(
+    tmp_path, real_spectra_dir, bundled_default
+):
+    import csv
+
+    out = tmp_path / "out"
+    args = ["identify", str(real_spectra_dir / "Atlas_Xe_0560-1070eV.hspy"), "--no-quantify"]
+    assert main([*args, "--out", str(out), "--search"]) == 0
+    with open(out / "summary.csv") as f:
+        rows = {r["element"]: r for r in csv.DictReader(f)}
+    # Cu L2,3 at 931 eV: suggested, not detected, not in the elements.
+    assert rows["Cu"]["found_by"] == "search" and rows["Cu"]["detected"] == "false"
+    assert "Cu" not in (out / "elements.txt").read_text().split()
+    plain = tmp_path / "plain"
+    assert main([*args, "--out", str(plain)]) == 0
+    with open(plain / "summary.csv") as f:
+        assert all(r["found_by"] != "search" for r in csv.DictReader(f))

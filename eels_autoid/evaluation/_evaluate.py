@@ -481,6 +481,22 @@ def format_report(report) -> str:
                 f"  {r['file']}: labels {','.join(r['labels'])}; missed "
                 f"{','.join(r['missed']) or '-'}; false {','.join(r['false_alarms']) or '-'}"
             )
+    suggested = [r for r in report.get("files", []) if r.get("suggested")]
+    if report.get("search"):
+        lines.append(
+            "Suggested by the residual search (not counted): "
+            + (
+                "; ".join(
+                    f"{r['file']}: "
+                    + ", ".join(
+                        el + ("" if el in r["labels"] else " (not labelled)")
+                        for el in r["suggested"]
+                    )
+                    for r in suggested
+                )
+                or "nothing"
+            )
+        )
     if report.get("unobservable_labels"):
         lost = ", ".join(f"{el} in {f}" for f, el in report["unobservable_labels"])
         lines.append(f"Labelled but not observable in the window (not counted): {lost}")

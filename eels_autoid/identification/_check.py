@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import vocabulary
+from ._search import search_spectrum
 from ._windows import MIN_COUNTS, fit_window, near
 
 __all__ = [
@@ -233,7 +234,7 @@ def check_spectrum(
             return SpectrumCheck()
         # Nothing proposed: the search alone, on the axis as it is.
         offset = 0.0 if offset is None else offset
-        found = _search(energy, y, [], settings, offset)
+        found = search_spectrum(energy, y, [], settings, offset)
         return SpectrumCheck(
             _found_checks(found, probabilities, search_found_by), None, offset=offset
         )
@@ -347,7 +348,8 @@ def check_spectrum(
     if search:
         # Candidates the network left below its threshold are searched like
         # any element: the spectrum may need them after all.
-        found = _search(energy, y, [el for el in kept if detected(el)], settings, offset)
+        confirmed = [el for el in kept if detected(el)]
+        found = search_spectrum(energy, y, confirmed, settings, offset)
         checks.update(_found_checks(found, probabilities, search_found_by))
     for el in candidates:
         if el in checks:
@@ -376,12 +378,6 @@ def check_spectrum(
             found_by,
         )
     return SpectrumCheck(checks, final, offset=offset)
-
-
-def _search(energy, y, confirmed, settings, offset):
-    from ._search import search_spectrum
-
-    return search_spectrum(energy, y, confirmed, settings, offset)
 
 
 def _final_fit(energy, y, elements, settings, offset):

@@ -157,3 +157,21 @@ def test_the_halves_of_a_folder_split_it_and_stay_fixed(real_spectra_dir, tmp_pa
     assert report["half"] == 1
     with pytest.raises(ValueError, match="half must be 1 or 2"):
         evaluate_folder(real_spectra_dir, files=few, half=3)
+
+
+def test_the_search_lists_its_suggestions_without_counting_them(bundled_default, capsys):
+    # Cu L2,3 stands in the Xe spectrum (931 eV, unlabelled); SrTiO3 holds
+    # nothing the search picks up.
+    files = ["Atlas_Xe_0560-1070eV.hspy", "SrTiO3_hl.msa"]
+    kw = dict(model=bundled_default, files=files, per_pixel=False)
+    plain = evaluate_folder(REAL, **kw)
+    searched = evaluate_folder(REAL, search=True, **kw)
+    assert searched["micro"] == plain["micro"] and searched["search"] and not plain["search"]
+    suggested = {f["file"]: f["suggested"] for f in searched["files"]}
+    assert "Cu" in suggested["Atlas_Xe_0560-1070eV.hspy"]
+    assert all(not f["suggested"] for f in plain["files"])
+    from eels_autoid.evaluation import format_report
+
+    text = format_report(searched)
+    assert "Atlas_Xe_0560-1070eV.hspy: Cu (not labelled)" in text
+    assert "residual search" not in format_report(plain)
