@@ -254,17 +254,12 @@ def evaluate_folder(
             _shift_energy_axis(s, energy_shift)
         nav_dim = s.axes_manager.navigation_dimension
         summed = s.sum(s.axes_manager.navigation_axes) if nav_dim else s
+        identify = dict(
+            model=net, threshold=threshold, batch_size=batch_size, calibrate=calibrate, check=check
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cropping warnings: expected on wide windows
-            result = eels_autoid.identify_edges(
-                summed,
-                model=net,
-                threshold=threshold,
-                batch_size=batch_size,
-                calibrate=calibrate,
-                check=check,
-                search=search,
-            )
+            result = eels_autoid.identify_edges(summed, search=search, **identify)
         thresholds = result.thresholds
         prob = np.asarray(result.probabilities.data, dtype=float).reshape(len(ELEMENTS))
         observable = np.isin(ELEMENTS, result.observable)
@@ -319,15 +314,9 @@ def evaluate_folder(
         if per_pixel and nav_dim:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = eels_autoid.identify_edges(
-                    s,
-                    model=net,
-                    threshold=threshold,
-                    batch_size=batch_size,
-                    calibrate=calibrate,
-                    check=check,
-                    search=search,
-                )
+                # The search's suggestions change neither the pixels' probabilities
+                # nor the map's elements: not searched again.
+                res = eels_autoid.identify_edges(s, **identify)
             p = np.asarray(res.probabilities.data, dtype=float).reshape(-1, len(ELEMENTS))
             obs = np.isin(ELEMENTS, res.observable)
             pix_prob.append(p)
