@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import vocabulary
+from ..spectrum_model._edges import LANTHANIDES
 from ._search import search_spectrum
-from ._windows import MIN_COUNTS, fit_window, near
+from ._windows import MIN_COUNTS, SIGNIFICANT, element_evidence, fit_window, near
 
 __all__ = [
     "ElementCheck",
@@ -35,10 +36,6 @@ NOT_CHECKED = "not checked: "
 # Candidates: elements the network gives at least this share of their
 # threshold (recall first; the spectrum decides).
 CANDIDATE_SHARE = 0.5
-# Evidence (chi-squared in local misfit units) at which the spectrum needs an
-# element's edge: the likelihood-ratio statistic of an amount >= 0 is a
-# half chi-squared(1) under the null, and 9 is its one-sided 3 sigma.
-SIGNIFICANT = 9.0
 # More candidates than this is not an answer the spectrum model can check
 # (the shared real spectra give at most 4; the simulator draws 1..6
 # elements): the network decides.
@@ -47,6 +44,9 @@ MAX_CANDIDATES = 8
 # sigma* peak and Sc L3) fall within two channels: their shapes cannot be
 # told apart, and the network decides.
 MAX_DISPERSION = 5.0
+# Width (eV) of a lanthanide's N4,5 giant resonance: two lanthanides whose
+# N4,5 onsets lie closer cannot be told apart through N4,5 alone.
+GIANT_RESONANCE_WIDTH = 15.0
 # Rounds of dropping unneeded elements and refitting.
 _ROUNDS = 3
 # The combined probability: logistic in the network's logit and
@@ -180,6 +180,37 @@ def _family_windows(energy, y, current, settings, offset):
     return windows, onsets
 
 
+def _n45_onset(element):
+    onsets = vocabulary.subshell_onsets(element)
+    return min(onsets.get("N5", math.inf), onsets.get("N4", math.inf))
+
+
+def _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evidence):
+    """Drop a lanthanide seen through N4,5 alone whose resonance another lanthanide's covers.
+
+    The tables do not hold the giant resonance's shape, so two resonances
+    closer than its width cannot be told apart through N4,5 alone: a
+    lanthanide confirmed by its M4,5 edge explains the N4,5 signal of its
+    neighbour; between two seen through N4,5 alone the network's preference
+    decides. Updates ``current``, ``dropped`` and ``rival_of`` in place.
+    """
+    for el in sorted(n45 & set(current), key=lambda e: probabilities[e]):
+        for other in current:
+            if other == el or other in dropped or other not in LANTHANIDES:
+                continue
+            if abs(_n45_onset(el) - _n45_onset(other)) > GIANT_RESONANCE_WIDTH:
+                continue
+            if other not in n45 or probabilities[other] >= probabilities[el]:
+                dropped[el] = (
+                    evidence.get(el, 0.0),
+                    other,
+                    f"its N4,5 resonance cannot be told from {other}'s",
+                )
+                rival_of.setdefault(other, el)
+                break
+    current[:] = [el for el in current if el not in dropped]
+
+
 def check_spectrum(
     energy,
     data,
@@ -285,7 +316,7 @@ def check_spectrum(
         evidence = {el: 0.0 for el in current}
         for w in windows:
             if w.element in w.fit.elements:
-                evidence[w.element] += w.model.evidence(w.fit, [w.element], w.element in n45)
+                evidence[w.element] += element_evidence(w.model, w.fit, w.element, w.element in n45)
         # An element none of whose families could be fitted on its own
         # window is left to the network.
         blind = {el for el in current if not any(w.element == el for w in windows)}
@@ -333,6 +364,7 @@ def check_spectrum(
             else:
                 dropped[el] = (evidence[el], "", "the spectrum does not need its edges")
         current = [el for el in current if el not in dropped]
+    _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evidence)
 
     checks = {}
     checks.update(

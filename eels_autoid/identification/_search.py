@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import vocabulary
-from ._windows import fit_window, near
+from ._windows import element_evidence, fit_window, near
 
 __all__ = ["Found", "search_spectrum", "search_statistics", "search_threshold"]
 
@@ -122,7 +122,7 @@ def _evidence(energy, y, element, confirmed, families, settings, offset, over=Fa
             # A lanthanide seen through N4,5 alone is judged by its whole
             # contribution; in another element's place, by its edge as any.
             whole = model.n45_only(element) and not over
-            total += model.evidence(fit, [element], whole, [onsets] if over else None)
+            total += element_evidence(model, fit, element, whole, [onsets] if over else None)
     return total
 
 

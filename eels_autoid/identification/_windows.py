@@ -16,6 +16,10 @@ import numpy as np
 # window (in units of the estimated detector gain), and shapes cannot be
 # judged there.
 MIN_COUNTS = 2.0e3
+# Evidence (chi-squared in local misfit units) at which the spectrum needs an
+# element's edge: the likelihood-ratio statistic of an amount >= 0 is a
+# half chi-squared(1) under the null, and 9 is its one-sided 3 sigma.
+SIGNIFICANT = 9.0
 # Edges this close (eV) can explain each other's signal: one's near-edge
 # structure or delayed maximum over the other's onset.
 RIVAL_DISTANCE = 60.0
@@ -65,3 +69,19 @@ def fit_window(energy, y, elements, settings, onsets, element, offset):
 def near(onsets, others):
     """Whether any of ``onsets`` lies within :data:`RIVAL_DISTANCE` of any of ``others``."""
     return any(abs(a - b) <= RIVAL_DISTANCE for a in onsets for b in others)
+
+
+def element_evidence(model, fit, element, giant_resonance=False, over=None):
+    """Evidence for ``element`` in a window's fit: what its edge amount gains the fit.
+
+    For a lanthanide seen through its N4,5 giant resonance alone the edge and
+    its near-edge terms are judged together (the tables do not hold the
+    resonance's shape), but only once the edge itself is needed:
+    zero-integral terms redistribute an edge's intensity and add none, so on
+    their own they cannot make an element (the B K sigma* peak is not Lu N4,5).
+    ``over``: edge families (onsets) whose ranges the evidence is measured over.
+    """
+    own = model.evidence(fit, [element], over=over)
+    if giant_resonance and own >= SIGNIFICANT:
+        return model.evidence(fit, [element], True, over)
+    return own

@@ -54,5 +54,11 @@ def near_edge_columns(energy, extent, spacing=BASIS_SPACING):
         return np.zeros((len(energy), 0))
     g = np.exp(-0.5 * ((energy[:, None] - centres[None, :]) / (spacing / 2)) ** 2)
     g *= inside[:, None]
-    g -= inside[:, None] * (g.sum(axis=0, keepdims=True) / n_inside)
+    # Each Gaussian's area is taken from a smooth hump over the extent (a
+    # Hann window), not from a constant: a constant would put steps at the
+    # extent's ends, where no edge has one.
+    phase = np.clip((energy - start) / (end - start), 0.0, 1.0)
+    taper = np.where(inside, np.sin(np.pi * phase) ** 2, 0.0)
+    taper /= max(float(taper.sum()), 1e-30)
+    g -= taper[:, None] * g.sum(axis=0, keepdims=True)
     return g
