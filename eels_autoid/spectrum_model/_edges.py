@@ -23,6 +23,7 @@ __all__ = [
     "LANTHANIDES",
     "edge_families",
     "element_cross_section",
+    "lanthanide_rule",
 ]
 
 # Subshells that carry an element's quantification (the identification
@@ -160,7 +161,7 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
             else:
                 decisions.append(EdgeDecision(el, sub, onset, status))
     if lanthanide_m45:
-        decisions = _lanthanide_rule(decisions)
+        decisions = lanthanide_rule(decisions)
     # An element whose only edges are weak minor subshells is not quantified.
     for el in elements:
         mine = [d for d in decisions if d.element == el and d.fitted]
@@ -180,7 +181,7 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
     return sorted(decisions, key=lambda d: (vocabulary.atomic_number(d.element), d.onset))
 
 
-def _lanthanide_rule(decisions):
+def lanthanide_rule(decisions):
     """Drop a lanthanide's N edges where its M4,5 edge is fitted."""
     with_m45 = {
         d.element

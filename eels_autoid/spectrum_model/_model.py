@@ -30,6 +30,7 @@ from ._edges import (
     edge_families,
     element_cross_section,
     family_of,
+    lanthanide_rule,
     plan_edges,
 )
 from ._fine_structure import near_edge_columns, near_edge_extent
@@ -140,8 +141,13 @@ class SpectrumModel:
         lo, hi = (energy[0], energy[-1]) if fit_range is None else fit_range
         lo = max(lo, energy[0], MIN_FIT_ENERGY)
         hi = min(hi, energy[-1])
-        self.decisions = plan_edges(
-            self.elements, lo, hi, fine_structure_width=0.0, margins=margins, lanthanide_m45=True
+        # A lanthanide is quantified from M4,5 where M4,5 is fitted: decided
+        # after the window's end has cut what it cuts, so that one whose M4,5
+        # falls there keeps its N4,5.
+        self.decisions = lanthanide_rule(
+            self._drop_cut_edges(
+                plan_edges(self.elements, lo, hi, fine_structure_width=0.0, margins=margins), hi
+            )
         )
         fitted_onsets = [d.onset for d in self.decisions if d.fitted]
         if fitted_onsets and fit_range is None:
@@ -150,7 +156,6 @@ class SpectrumModel:
         self.fit_range = (float(lo), float(hi))
         self.fitted = (energy >= lo - 1e-9) & (energy <= hi + 1e-9)
         self.energy = energy[self.fitted]
-        self.decisions = self._drop_cut_edges(self.decisions, hi)
         self.families = edge_families(self.decisions)
         self.modelled = [el for el in self.elements if any(k[0] == el for k in self.families)]
         self.reference = float(0.5 * (self.energy[0] + self.energy[-1]))

@@ -132,6 +132,16 @@ def test_lanthanide_from_m45_where_it_is_in_the_window_else_n45_with_a_wide_unce
     assert fit.fraction_std["Dy"] >= 0.5 * fit.fractions["Dy"]
 
 
+def test_a_lanthanide_whose_m45_the_window_end_cuts_keeps_its_n45():
+    # Dy M5 (1295 eV) passes the margins of a window ending at 1340 eV, but
+    # its near-edge region runs past the end: M4,5 is dropped, and N4,5
+    # (154 eV) is what the model holds of Dy.
+    model = SpectrumModel(np.arange(80.0, 1340.0, 1.0), ["O", "Dy"], SETTINGS)
+    dropped = {d.subshell: d.reason for d in model.decisions if d.element == "Dy" and not d.fitted}
+    assert "near-edge region" in dropped["M5"]
+    assert model.n45_only("Dy") and "Dy" in model.modelled
+
+
 def test_bad_input():
     energy = np.arange(300.0, 900.0, 0.5)
     model = SpectrumModel(energy, ["O", "Ti"], SETTINGS)
