@@ -192,7 +192,8 @@ def _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evid
     closer than its width cannot be told apart through N4,5 alone: a
     lanthanide confirmed by its M4,5 edge explains the N4,5 signal of its
     neighbour; between two seen through N4,5 alone the network's preference
-    decides. Updates ``current``, ``dropped`` and ``rival_of`` in place.
+    decides. Records the dropped in ``dropped`` and ``rival_of``; returns
+    the elements left.
     """
     for el in sorted(n45 & set(current), key=lambda e: probabilities[e]):
         for other in current:
@@ -208,7 +209,7 @@ def _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evid
                 )
                 rival_of.setdefault(other, el)
                 break
-    current[:] = [el for el in current if el not in dropped]
+    return [el for el in current if el not in dropped]
 
 
 def check_spectrum(
@@ -364,7 +365,7 @@ def check_spectrum(
             else:
                 dropped[el] = (evidence[el], "", "the spectrum does not need its edges")
         current = [el for el in current if el not in dropped]
-    _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evidence)
+    current = _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evidence)
 
     checks = {}
     checks.update(
