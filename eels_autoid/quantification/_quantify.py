@@ -460,8 +460,11 @@ def _background_components(fit, exponents):
     spectrum, as one shape, plus its derivative with respect to a common
     exponent: with coefficients of either sign, each pixel scales its
     background and steepens or flattens it, while the mean spectrum's shape
-    stays exactly representable. ``exponents`` gives power laws instead; a
-    background already subtracted gets a constant.
+    stays exactly representable. Where the spectrum model started the
+    background anew between edge families far apart, each segment has its
+    own pair (``Background_2``, ``Background_tilt_2``...), zero outside it.
+    ``exponents`` gives power laws instead; a background already subtracted
+    gets a constant.
     """
     from hyperspy.components1d import Expression, Offset, PowerLaw
 
@@ -472,7 +475,7 @@ def _background_components(fit, exponents):
             pl.name = f"PowerLaw_r{r:.2f}"
             pl.r.free = pl.origin.free = False
             out.append(pl)
-    elif fit.background_subtracted or not fit.background_terms:
+    elif fit.background_subtracted or not (fit.background_terms or fit.background_segments):
         offset = Offset(offset=1.0)
         offset.name = "Offset"
         out = [offset]
@@ -481,14 +484,29 @@ def _background_components(fit, exponents):
         cal = fit.calibration
         # The power laws are of the calibrated loss, as in the spectrum model.
         loss = f"(x + {cal.offset:.10g} + {cal.dispersion_error:.10g} * (x - {cal.reference:.10g}))"
-        shape = " + ".join(
-            f"{c:.10g} * ({loss} / {ref:.10g}) ** (-{r:g})" for r, c in fit.background_terms.items()
-        )
-        scale = Expression(f"A * ({shape})", name="Background", A=1.0)
-        tilt = Expression(
-            f"B * ({shape}) * log({loss} / {ref:.10g})", name="Background_tilt", B=0.0
-        )
-        out = [scale, tilt]
+        segments = fit.background_segments or ((-np.inf, np.inf, fit.background_terms),)
+        out = []
+        for k, (lo, hi, terms) in enumerate(segments):
+            if not terms:
+                continue
+            shape = " + ".join(
+                f"{c:.10g} * ({loss} / {ref:.10g}) ** (-{r:g})" for r, c in terms.items()
+            )
+            # A segment's shape is zero outside it (the first and last reach
+            # beyond the fitted range).
+            inside = [f"(sign(x - {lo:.10g}) + 1) / 2"] if k > 0 else []
+            if k < len(segments) - 1:
+                inside.append(f"(sign({hi:.10g} - x) + 1) / 2")
+            shape = " * ".join([f"({shape})", *inside])
+            suffix = f"_{k + 1}" if len(segments) > 1 else ""
+            out.append(Expression(f"A * {shape}", name=f"Background{suffix}", A=1.0))
+            out.append(
+                Expression(
+                    f"B * {shape} * log({loss} / {ref:.10g})",
+                    name=f"Background_tilt{suffix}",
+                    B=0.0,
+                )
+            )
     for comp in out:
         comp.convolved = False  # the background is not single scattering
     return out
@@ -496,7 +514,9 @@ def _background_components(fit, exponents):
 
 def _background_parameter(component):
     """The one free (linear) parameter of a background component."""
-    return {"Offset": "offset", "Background_tilt": "B"}.get(component.name, "A")
+    if component.name.startswith("Background_tilt"):
+        return "B"
+    return "offset" if component.name == "Offset" else "A"
 
 
 def _convolution_columns(components, quantified, low_loss, zero_index, axis):
@@ -762,7 +782,13 @@ def quantify(
         low_loss=low_loss,
         settings=plan.settings,
         defaulted=plan.defaulted,
-        background_exponents=tuple(plan.background_exponents or spectrum_fit.background_terms),
+        background_exponents=tuple(
+            plan.background_exponents
+            or sorted(
+                {r for _, _, t in spectrum_fit.background_segments for r in t}
+                | set(spectrum_fit.background_terms)
+            )
+        ),
         fit_range=spectrum_model.fit_range,
         excluded_ranges=problem.excluded,
         fine_structure_width=plan.near_edge_width,

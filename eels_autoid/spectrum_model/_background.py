@@ -12,7 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BACKGROUND_EXPONENTS", "power_law_columns", "offset_columns", "reference_energy"]
+__all__ = [
+    "BACKGROUND_EXPONENTS",
+    "PRE_EDGE",
+    "power_law_columns",
+    "offset_columns",
+    "reference_energy",
+    "pre_edge_start",
+    "segment_breaks",
+    "segment_masks",
+]
 
 #: Exponents of the power laws combined into the background.
 BACKGROUND_EXPONENTS = tuple(np.arange(1.0, 8.01, 0.5))
@@ -44,3 +53,55 @@ def offset_columns(energy):
     energy = np.asarray(energy, dtype=float)
     span = max(float(np.ptp(energy)), 1e-9)
     return np.column_stack([np.ones_like(energy), (energy - energy.mean()) / span])
+
+
+# A fit needs no more pre-edge range than this below its first edge (eV, or
+# this fraction of the onset): where a background of one edge group starts.
+PRE_EDGE = (100.0, 0.5)
+# A segment starts only past the previous edge family's near-edge region.
+_SEGMENT_ROOM = 100.0
+
+
+def pre_edge_start(onset):
+    """Where a power-law fit of an edge at ``onset`` (eV) starts: its pre-edge range below it."""
+    return float(onset) - max(PRE_EDGE[0], PRE_EDGE[1] * float(onset))
+
+
+def segment_breaks(onsets):
+    """Energies (eV) where the background starts anew, between edge families far apart.
+
+    A non-negative combination of power laws follows a background over the
+    pre-edge range of one group of edges, but not over a window where edges
+    1 keV apart each leave their own extended tail: the later edges' amounts
+    then take what the earlier edges' tails miss. Where the pre-edge range a
+    fit of the next family alone would use (:func:`pre_edge_start`) lies
+    clear of the previous family's near-edge region, the background starts
+    anew there, or at the midpoint between the two families if that is later,
+    so that each group keeps the range its own background needs.
+
+    Parameters
+    ----------
+    onsets : sequence of float
+        The onsets (eV) of the edge families in the window.
+
+    Returns
+    -------
+    list of float
+        Increasing break energies; empty when one background holds.
+    """
+    ons = sorted(set(float(o) for o in onsets))
+    out = []
+    for before, after in zip(ons[:-1], ons[1:], strict=True):
+        start = pre_edge_start(after)
+        if start > before + _SEGMENT_ROOM:
+            out.append(max(start, 0.5 * (before + after)))
+    return out
+
+
+def segment_masks(energy, breaks):
+    """One boolean mask per background segment (``len(breaks) + 1``, shape (S, N))."""
+    energy = np.asarray(energy, dtype=float)
+    edges = [-np.inf, *breaks, np.inf]
+    return np.array(
+        [(energy >= lo) & (energy < hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    )

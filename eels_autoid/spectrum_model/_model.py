@@ -21,7 +21,10 @@ from ._background import (
     BACKGROUND_EXPONENTS,
     offset_columns,
     power_law_columns,
+    pre_edge_start,
     reference_energy,
+    segment_breaks,
+    segment_masks,
 )
 from ._calibration import Calibration
 from ._edges import (
@@ -73,7 +76,6 @@ MIN_FIT_ENERGY = 50.0
 MIN_STEP_RANGE = 10.0
 # The median of a chi-squared with one degree of freedom.
 _CHI2_1_MEDIAN = 0.454936
-_PRE_EDGE = (100.0, 0.5)
 
 
 class SpectrumModel:
@@ -100,6 +102,10 @@ class SpectrumModel:
         ``"subtracted"`` for spectra whose background was already removed
         (a free constant and slope take what is left); ``"auto"`` decides
         from the pre-edge level.
+    segments : bool, default True
+        Start the power-law background anew between edge families far
+        apart (:func:`~eels_autoid.spectrum_model.segment_breaks`), as a fit of
+        each group alone would; ``False`` fits one background over the window.
     low_loss : array_like, optional
         A low loss on the same dispersion, and the index of its zero-loss
         channel ``zero_index``: the edges are convolved with it.
@@ -119,6 +125,7 @@ class SpectrumModel:
         zero_index=None,
         exponents=BACKGROUND_EXPONENTS,
         near_edge="basis",
+        segments=True,
     ):
         energy = np.asarray(energy, dtype=float)
         if energy.ndim != 1 or len(energy) < 10:
@@ -152,11 +159,15 @@ class SpectrumModel:
         fitted_onsets = [d.onset for d in self.decisions if d.fitted]
         if fitted_onsets and fit_range is None:
             first = min(fitted_onsets)
-            lo = max(lo, first - max(_PRE_EDGE[0], _PRE_EDGE[1] * first))
+            lo = max(lo, pre_edge_start(first))
         self.fit_range = (float(lo), float(hi))
         self.fitted = (energy >= lo - 1e-9) & (energy <= hi + 1e-9)
         self.energy = energy[self.fitted]
         self.families = edge_families(self.decisions)
+        #: Energies (eV) where the power-law background starts anew.
+        self.background_breaks = (
+            tuple(segment_breaks(min(v) for v in self.families.values())) if segments else ()
+        )
         self.modelled = [el for el in self.elements if any(k[0] == el for k in self.families)]
         self.reference = float(0.5 * (self.energy[0] + self.energy[-1]))
         self.background_reference = reference_energy(self.energy)
@@ -265,6 +276,9 @@ class SpectrumModel:
             bg = power_law_columns(
                 calibration.true_energy(self.energy), self.exponents, self.background_reference
             )
+            # One non-negative combination per segment, zero outside it.
+            masks = segment_masks(self.energy, self.background_breaks)
+            bg = np.hstack([bg * m[:, None] for m in masks])
             roles = ["background"] * bg.shape[1]
         cols = [bg]
         near_cols = []
@@ -281,6 +295,11 @@ class SpectrumModel:
                 cols.append(near)
                 roles += [f"near-edge:{el}"] * near.shape[1]
         return np.column_stack(cols), roles
+
+    def background_ranges(self):
+        """(start, end) in eV of each background segment (the fitted range when one)."""
+        edges = [self.fit_range[0], *self.background_breaks, self.fit_range[1]]
+        return list(zip(edges[:-1], edges[1:], strict=True))
 
     def near_edge_mask(self, calibration):
         """0 on the fitted channels inside any modelled element's near-edge extent, else 1."""
@@ -533,6 +552,17 @@ class SpectrumModel:
         systematic = self._systematic(y, weights, cal, subtracted, defaulted, frac)
         model = a @ x
         bg_cols = [i for i, r in enumerate(roles) if r in ("background", "offset")]
+        # The power-law coefficients of each background segment.
+        bg_x = [x[i] for i, role in enumerate(roles) if role == "background"]
+        n = len(self.exponents)
+        terms = [
+            {
+                float(r): float(c)
+                for r, c in zip(self.exponents, bg_x[k : k + n], strict=True)
+                if c > 0
+            }
+            for k in range(0, len(bg_x), n)
+        ] or [{}]
         parts = {}
         for el in els:
             cols = [i for i, r in enumerate(roles) if r in (el, f"near-edge:{el}")]
@@ -561,15 +591,12 @@ class SpectrumModel:
             coefficients=x,
             roles=roles,
             systematic=systematic,
-            background_terms={
-                float(r): float(c)
-                for r, c in zip(
-                    self.exponents,
-                    [x[i] for i, role in enumerate(roles) if role == "background"],
-                    strict=False,
-                )
-                if c > 0
-            },
+            background_terms=terms[0] if len(terms) == 1 else {},
+            background_segments=tuple(
+                (lo, hi, t) for (lo, hi), t in zip(self.background_ranges(), terms, strict=True)
+            )
+            if len(terms) > 1
+            else (),
             background_reference=self.background_reference,
             fitted=weights > 0,
             design=a,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._background import segment_masks
 from ._calibration import Calibration
 from ._noise import NoiseModel
 
@@ -46,6 +47,12 @@ class SpectrumFit:
         Weighted residual sum of squares under :attr:`noise`.
     dof : int
     background_subtracted : bool
+    background_terms : dict of float to float
+        Power-law exponent -> coefficient of the background (one segment).
+    background_segments : tuple of (float, float, dict)
+        With more than one background segment (edge families far apart):
+        each segment's start and end (eV) and its power-law terms;
+        ``background_terms`` is then empty.
     design, weights : numpy.ndarray
         The design matrix (columns named by ``roles``) and the fit weights
         over the fitted channels, for refits such as
@@ -74,15 +81,29 @@ class SpectrumFit:
     systematic: dict = field(default_factory=dict)
     background_terms: dict = field(default_factory=dict)
     background_reference: float = 1.0
+    background_segments: tuple = ()
     fitted: np.ndarray = field(repr=False, default=None)
     design: np.ndarray = field(repr=False, default=None)
     weights: np.ndarray = field(repr=False, default=None)
 
     def background_function(self, energy):
-        """The fitted background at any axis energies (eV): the sum of its power laws."""
+        """The fitted background at any axis energies (eV): the sum of its power laws.
+
+        With segments, each segment's power laws hold from its start (the
+        first one's reaches down, the last one's up, beyond the fitted range).
+        """
+        energy = np.asarray(energy, dtype=float)
         true = self.calibration.true_energy(energy)
         e = np.maximum(true, 1e-3) / self.background_reference
-        return sum(c * e**-r for r, c in self.background_terms.items()) * np.ones_like(e)
+        if not self.background_segments:
+            return sum(c * e**-r for r, c in self.background_terms.items()) * np.ones_like(e)
+        out = np.zeros_like(e)
+        breaks = [lo for lo, _, _ in self.background_segments[1:]]
+        for mask, (_, _, terms) in zip(
+            segment_masks(energy, breaks), self.background_segments, strict=True
+        ):
+            out[mask] = sum(c * e[mask] ** -r for r, c in terms.items()) * np.ones(mask.sum())
+        return out
 
     @property
     def residual(self):

@@ -153,3 +153,43 @@ def test_bad_input():
         SpectrumModel(energy, ["O"], SETTINGS, background="linear")
     with pytest.raises(ValueError, match="No element"):
         SpectrumModel(energy, ["Au"], SETTINGS).fit(_spectrum(energy))
+
+
+def test_background_segment_breaks():
+    from eels_autoid.spectrum_model import segment_breaks
+
+    # O K and Al K 1 keV apart: Al K's own pre-edge range would start at
+    # 780 eV; the midpoint between the two, 1046 eV, is later.
+    assert segment_breaks([532.0, 1560.0]) == [pytest.approx(1046.0)]
+    # Far above: a fit of Ir M4,5 alone would start at 1020 eV.
+    assert segment_breaks([532.0, 2040.0]) == [pytest.approx(1286.0)]
+    # B K and N K: N K's pre-edge range reaches into B K's near-edge region.
+    assert segment_breaks([188.0, 401.0]) == []
+    # Families close together (Ti L2,3, O K) and a single family: one background.
+    assert segment_breaks([456.0, 532.0]) == []
+    assert segment_breaks([1560.0]) == []
+    # Unordered input and repeated onsets give the same breaks.
+    assert segment_breaks([1560.0, 532.0, 532.0]) == segment_breaks([532.0, 1560.0])
+
+
+def test_segmented_background_is_convex_per_segment_and_fits_each_part():
+    """Each segment's background is a non-negative power-law combination, zero elsewhere."""
+    from eels_autoid.spectrum_model import DEFAULT_MICROSCOPE, SpectrumModel
+
+    energy = 300.0 + np.arange(2200.0)
+    model = SpectrumModel(energy, ["O", "Al"], DEFAULT_MICROSCOPE)
+    one = SpectrumModel(energy, ["O", "Al"], DEFAULT_MICROSCOPE, segments=False)
+    assert len(model.background_breaks) == 1 and one.background_breaks == ()
+    # A background that flattens where Al K's segment starts: each segment
+    # fits its own part, one combination of power laws cannot.
+    (start,) = model.background_breaks
+    kink = 1e5 * (start / 300.0) ** -3
+    y = np.where(energy < start, 1e5 * (energy / 300.0) ** -3, kink * (energy / start) ** -1.0)
+    fit = model.fit(y)
+    single = one.fit(y)
+    assert len(fit.background_segments) == 2 and fit.background_terms == {}
+    assert all(c > 0 for _, _, t in fit.background_segments for c in t.values())
+    np.testing.assert_allclose(fit.background_function(fit.energy), fit.background, rtol=1e-9)
+    assert fit.chi2 < 0.01 * single.chi2
+    # No edge is made of the change of slope; one background takes Al K for it.
+    assert fit.amounts["Al"] < 0.01 * single.amounts["Al"]
