@@ -55,16 +55,7 @@ def fit_window(energy, y, elements, settings, onsets, element, offset):
     from ..spectrum_model import SpectrumModel
 
     try:
-        # The other elements' minor edges in the window stay in the model
-        # (La's M3 white line is not a Ga L3 edge); the element judged needs
-        # an edge of its own families there.
-        model = SpectrumModel(
-            energy,
-            elements,
-            settings,
-            fit_range=family_range(onsets),
-            minor_alone=[el for el in elements if el != element],
-        )
+        model = SpectrumModel(energy, elements, settings, fit_range=family_range(onsets))
         if element not in model.modelled:
             return None
         with warnings.catch_warnings():

@@ -98,16 +98,7 @@ def _missing_families(element, exspy_subshells):
     return extra
 
 
-def plan_edges(
-    elements,
-    start,
-    end,
-    *,
-    fine_structure_width,
-    margins,
-    lanthanide_m45=False,
-    minor_alone=False,
-):
+def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanide_m45=False):
     """Decide the edges to fit in the window ``[start, end]`` (eV).
 
     Parameters
@@ -117,10 +108,6 @@ def plan_edges(
     fine_structure_width : float
     lanthanide_m45 : bool
         Drop a lanthanide's N edges where its M4,5 edge is fitted.
-    minor_alone : bool or collection of str
-        Keep an element (all, or those named) whose only edges in the window
-        are minor subshells (L1, M2,3...): not to quantify it there, but so
-        that its edges are not taken for another element's.
     margins : (float, float)
         An edge is fitted when at least ``margins[0]`` eV precede its onset
         and ``margins[1]`` eV follow its fine-structure region.
@@ -176,8 +163,7 @@ def plan_edges(
     if lanthanide_m45:
         decisions = lanthanide_rule(decisions)
     # An element whose only edges are weak minor subshells is not quantified.
-    kept = set(elements) if minor_alone is True else set(minor_alone or ())
-    for el in [e for e in elements if e not in kept]:
+    for el in elements:
         mine = [d for d in decisions if d.element == el and d.fitted]
         if mine and not any(d.subshell in MAJOR_SUBSHELLS for d in mine):
             decisions = [

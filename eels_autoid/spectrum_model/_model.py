@@ -78,11 +78,6 @@ MIN_STEP_RANGE = 10.0
 _CHI2_1_MEDIAN = 0.454936
 
 
-# Edge families with near-edge structure of their own: the identification
-# families and the M2,3 edges (3p -> d white lines, as strong as La's M3 peak).
-_NEAR_EDGE_FAMILIES = frozenset(vocabulary.EDGE_FAMILIES) | {"M3", "M2"}
-
-
 class SpectrumModel:
     """The model of a core-loss spectrum on one energy axis.
 
@@ -111,11 +106,6 @@ class SpectrumModel:
         Start the power-law background anew between edge families far
         apart (:func:`~eels_autoid.spectrum_model.segment_breaks`), as a fit of
         each group alone would; ``False`` fits one background over the window.
-    minor_alone : bool or collection of str, default False
-        Model an element (every one, or those named) whose only edges in the
-        fitted range are minor subshells (L1, M2,3...), so that a local fit
-        does not give their signal to another element; by default such an
-        element is left out.
     low_loss : array_like, optional
         A low loss on the same dispersion, and the index of its zero-loss
         channel ``zero_index``: the edges are convolved with it.
@@ -136,7 +126,6 @@ class SpectrumModel:
         exponents=BACKGROUND_EXPONENTS,
         near_edge="basis",
         segments=True,
-        minor_alone=False,
     ):
         energy = np.asarray(energy, dtype=float)
         if energy.ndim != 1 or len(energy) < 10:
@@ -164,15 +153,7 @@ class SpectrumModel:
         # falls there keeps its N4,5.
         self.decisions = lanthanide_rule(
             self._drop_cut_edges(
-                plan_edges(
-                    self.elements,
-                    lo,
-                    hi,
-                    fine_structure_width=0.0,
-                    margins=margins,
-                    minor_alone=minor_alone,
-                ),
-                hi,
+                plan_edges(self.elements, lo, hi, fine_structure_width=0.0, margins=margins), hi
             )
         )
         fitted_onsets = [d.onset for d in self.decisions if d.fitted]
@@ -243,7 +224,7 @@ class SpectrumModel:
     def _extents(self, element):
         out = []
         for (el, fam), onsets in self.families.items():
-            if el != element or fam not in _NEAR_EDGE_FAMILIES:
+            if el != element or fam not in vocabulary.EDGE_FAMILIES:
                 continue
             start, end = near_edge_extent(fam, min(onsets), max(onsets))
             if self.near_edge_width is not None:

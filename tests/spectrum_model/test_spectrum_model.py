@@ -193,22 +193,3 @@ def test_segmented_background_is_convex_per_segment_and_fits_each_part():
     assert fit.chi2 < 0.01 * single.chi2
     # No edge is made of the change of slope; one background takes Al K for it.
     assert fit.amounts["Al"] < 0.01 * single.amounts["Al"]
-
-
-def test_minor_edges_stay_in_a_local_window_when_asked():
-    """La's M3 and M2 in a window around Ga L2,3: left out by default (no
-    quantification from minor subshells alone), kept with ``minor_alone``,
-    each with near-edge terms (La's M3 white line)."""
-    from eels_autoid.spectrum_model import DEFAULT_MICROSCOPE, SpectrumModel
-
-    energy = 890.0 + np.arange(600.0)
-    default = SpectrumModel(energy, ["La", "Ga"], DEFAULT_MICROSCOPE)
-    assert default.modelled == ["Ga"]
-    kept = SpectrumModel(energy, ["La", "Ga"], DEFAULT_MICROSCOPE, minor_alone=True)
-    assert kept.modelled == ["La", "Ga"]
-    assert {f for el, f in kept.families if el == "La"} == {"M3", "M2"}
-    starts = sorted(start for start, _ in kept._extents("La"))
-    assert starts == [pytest.approx(1123.0 - 3.0), pytest.approx(1204.0 - 3.0)]
-    # Named elements only.
-    named = SpectrumModel(energy, ["La", "Ga"], DEFAULT_MICROSCOPE, minor_alone=["Ga"])
-    assert named.modelled == ["Ga"]
