@@ -475,7 +475,7 @@ def _background_components(fit, exponents):
             pl.name = f"PowerLaw_r{r:.2f}"
             pl.r.free = pl.origin.free = False
             out.append(pl)
-    elif fit.background_subtracted or not (fit.background_terms or fit.background_segments):
+    elif fit.background_subtracted or not any(t for _, _, t in fit.background_pieces):
         offset = Offset(offset=1.0)
         offset.name = "Offset"
         out = [offset]
@@ -484,7 +484,7 @@ def _background_components(fit, exponents):
         cal = fit.calibration
         # The power laws are of the calibrated loss, as in the spectrum model.
         loss = f"(x + {cal.offset:.10g} + {cal.dispersion_error:.10g} * (x - {cal.reference:.10g}))"
-        segments = fit.background_segments or ((-np.inf, np.inf, fit.background_terms),)
+        segments = fit.background_pieces
         out = []
         for k, (lo, hi, terms) in enumerate(segments):
             if not terms:
@@ -784,10 +784,7 @@ def quantify(
         defaulted=plan.defaulted,
         background_exponents=tuple(
             plan.background_exponents
-            or sorted(
-                {r for _, _, t in spectrum_fit.background_segments for r in t}
-                | set(spectrum_fit.background_terms)
-            )
+            or sorted({r for _, _, t in spectrum_fit.background_pieces for r in t})
         ),
         fit_range=spectrum_model.fit_range,
         excluded_ranges=problem.excluded,

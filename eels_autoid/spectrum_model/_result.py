@@ -86,6 +86,14 @@ class SpectrumFit:
     design: np.ndarray = field(repr=False, default=None)
     weights: np.ndarray = field(repr=False, default=None)
 
+    @property
+    def background_pieces(self):
+        """Each background segment as ``(start, end, terms)``; one over all energies if unsegmented.
+
+        The single-segment case keeps its terms in ``background_terms``.
+        """
+        return self.background_segments or ((-np.inf, np.inf, self.background_terms),)
+
     def background_function(self, energy):
         """The fitted background at any axis energies (eV): the sum of its power laws.
 
@@ -93,16 +101,12 @@ class SpectrumFit:
         first one's reaches down, the last one's up, beyond the fitted range).
         """
         energy = np.asarray(energy, dtype=float)
-        true = self.calibration.true_energy(energy)
-        e = np.maximum(true, 1e-3) / self.background_reference
-        if not self.background_segments:
-            return sum(c * e**-r for r, c in self.background_terms.items()) * np.ones_like(e)
+        e = np.maximum(self.calibration.true_energy(energy), 1e-3) / self.background_reference
+        pieces = self.background_pieces
         out = np.zeros_like(e)
-        breaks = [lo for lo, _, _ in self.background_segments[1:]]
-        for mask, (_, _, terms) in zip(
-            segment_masks(energy, breaks), self.background_segments, strict=True
-        ):
-            out[mask] = sum(c * e[mask] ** -r for r, c in terms.items()) * np.ones(mask.sum())
+        masks = segment_masks(energy, [lo for lo, _, _ in pieces[1:]])
+        for mask, (_, _, terms) in zip(masks, pieces, strict=True):
+            out[mask] = sum(c * e[mask] ** -r for r, c in terms.items())
         return out
 
     @property
