@@ -547,6 +547,23 @@ def _fit_weights(model, mean, fit):
     return NoiseModel(1.0, 0.0).weights(level)
 
 
+def _warn_unmeasured(spectrum_fit, quantified):
+    """Warn of elements to which the mean spectrum's fit gives no edge intensity at all."""
+    # An amount held at its bound 0 is not a measured 0: the fit found
+    # nothing of the element's edges above the background and the others'.
+    unmeasured = [el for el in quantified if not spectrum_fit.amounts.get(el, 0.0) > 0.0]
+    if unmeasured and len(unmeasured) < len(quantified):
+        warnings.warn(
+            f"{', '.join(unmeasured)}: the fit of the mean spectrum gives no intensity to "
+            f"{'its' if len(unmeasured) == 1 else 'their'} edges (the amount stays at its "
+            "bound 0), so the fraction 0 is not a measurement: the element is absent or "
+            "below detection here, or its edges are not where the model puts them. Check "
+            "the elements, the energy calibration and the fitted range.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _warn_separability(problem, quantified):
     sep, partner = separability(problem)
     poor = [i for i in range(len(quantified)) if sep[i] < MIN_SEPARABILITY]
@@ -763,6 +780,7 @@ def quantify(
     edges = _edges_to_fit(plan, spectrum_model, spectrum_fit)
     problem = _pixel_problem(plan, spectrum_model, spectrum_fit, edges, mean, low_loss)
     sep = _warn_separability(problem.linear, edges.quantified)
+    _warn_unmeasured(spectrum_fit, edges.quantified)
     results = _solve_pixels(signal, low_loss, problem.linear, show_progressbar)
     lay = output_layout(problem.linear.n_columns, problem.linear.n_elements)
     _add_systematic(results, lay, [spectrum_fit.systematic.get(el, 0.0) for el in edges.quantified])

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from quant_synthetic import ENERGY, LL_ENERGY, eels_signal
+from quant_synthetic import AMOUNTS, ENERGY, LL_ENERGY, core_loss, eels_signal
 
 from eels_autoid import quantify
 from eels_autoid.quantification import DEFAULT_MICROSCOPE
@@ -58,6 +58,23 @@ def test_element_without_an_edge_in_the_window_is_dropped(oxide):
     assert "Si" in q.dropped_elements
     assert "Si" not in q.maps
     np.testing.assert_allclose(q.atomic_fractions["O"].data, 0.75, rtol=0.03)
+
+
+@pytest.mark.parametrize("absent", ["Fe", "Mn"])
+def test_an_element_the_fit_gives_nothing_warns_and_stays_at_zero(absent):
+    # O and Ti only, noiseless: the absent element's L2,3 edge lies in the
+    # window, so it is fitted, and nothing in the spectrum is its.
+    data = core_loss(ENERGY, AMOUNTS, background=(4e4, 3.0), noise=False)
+    signal = eels_signal(data, ENERGY[0], 1.0)
+    with pytest.warns(UserWarning, match=f"^{absent}: the fit of the mean spectrum gives no"):
+        q = quantify(signal, elements=["O", "Ti", absent])
+    fractions = {r.element: float(r.atomic_fraction) for r in q.summary()}
+    assert fractions[absent] == pytest.approx(0.0, abs=1e-3)
+    assert fractions["O"] == pytest.approx(0.75, rel=0.01)
+    # The elements that are there do not warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        quantify(signal, elements=["O", "Ti"])
 
 
 def test_a_window_covering_no_edge_of_the_elements_is_an_error(oxide):
