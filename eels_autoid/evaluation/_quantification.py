@@ -34,6 +34,11 @@ Scoring rules
   for an element without a fitted edge, its lowest observable edge in the
   window (:func:`eels_autoid.vocabulary.observable_edges`). A ratio counts in
   the family rows of both its elements.
+- Whether the stated uncertainty is honest: an element's error is
+  *covered* when ``|measured - expected|`` is at most twice quantify's
+  ``atomic_fraction_uncertainty`` (renormalised like the fraction); about
+  95 % would be covered if the uncertainties held every source of error.
+  Misses and failures have no uncertainty and are not covered.
 - Files where a scored lanthanide (La..Lu) has no observable edge in the
   window other than N4,5 are reported apart (their weak, broad N4,5
   cross-sections are the least reliable): none of their elements or
@@ -82,6 +87,7 @@ SUMMARY_FIELDS = [
     "n_ratio",
     "files",
     "failed",
+    "covered",
 ]
 PER_ELEMENT_FIELDS = [
     "source",
@@ -95,6 +101,7 @@ PER_ELEMENT_FIELDS = [
     "error",
     "status",
     "apart",
+    "uncertainty",
 ]
 PER_FILE_FIELDS = [
     "source",
@@ -252,6 +259,7 @@ def _score_file(name, entry, source, summed, window, net, threshold, exclude):
         missed=[],
         dropped={},
         measured={},
+        uncertainty={},
         apart=apart,
         beam_energy_kV=beam_energy,
         beam_energy_from=beam_from,
@@ -270,7 +278,9 @@ def _score_file(name, entry, source, summed, window, net, threshold, exclude):
     except Exception as err:  # any failure is a result of the benchmark, with its reason
         record.update(status="failed", reason=f"{type(err).__name__}: {err}")
     if q is not None:
-        fractions = {r.element: float(r.atomic_fraction) for r in q.summary()}
+        summary = q.summary()
+        fractions = {r.element: float(r.atomic_fraction) for r in summary}
+        uncertainties = {r.element: float(r.atomic_fraction_uncertainty) for r in summary}
         kept = {el: f for el, f in fractions.items() if el not in ignored}
         norm = sum(kept.values())
         record.update(
@@ -283,6 +293,9 @@ def _score_file(name, entry, source, summed, window, net, threshold, exclude):
             record.update(status="failed", reason="quantify returned non-finite fractions")
         else:
             record["measured"] = {el: (f / norm if norm > 0 else 0.0) for el, f in kept.items()}
+            record["uncertainty"] = {
+                el: (uncertainties[el] / norm if norm > 0 else math.nan) for el in kept
+            }
             record["extra"] = [el for el in record["measured"] if el not in composition]
             record["missed"] = [el for el in scored if el not in record["measured"]]
     decisions = q.edges if q is not None else ()
@@ -300,6 +313,7 @@ def _score_file(name, entry, source, summed, window, net, threshold, exclude):
             status = "dropped" if el in record["dropped"] else "missed"
         # Expected at 0, an extra element has no relative error; nothing measured is 0.
         error = None if status == "extra" else abs((got or 0.0) - exp) / exp
+        sigma = record["uncertainty"].get(el, math.nan)
         rows.append(
             dict(
                 source=source,
@@ -310,6 +324,7 @@ def _score_file(name, entry, source, summed, window, net, threshold, exclude):
                 edges=" ".join(d.subshell for d in decisions if d.element == el and d.fitted),
                 expected=exp,
                 measured=got,
+                uncertainty=sigma,
                 error=error,
                 status=status,
                 apart=apart,
@@ -372,6 +387,11 @@ def summarise(rows, records, sources, halves=("all", 1, 2)):
                     if "ratio_error" in f and family in ("all", *f["families"].values())
                 ]
                 errors = [r["error"] for r in counted]
+                covered = [
+                    abs((r["measured"] or 0.0) - r["expected"]) <= 2.0 * r["uncertainty"]
+                    for r in counted
+                    if r["measured"] is not None and math.isfinite(r["uncertainty"])
+                ]
                 out.append(
                     dict(
                         source=source,
@@ -381,6 +401,7 @@ def summarise(rows, records, sources, halves=("all", 1, 2)):
                         median=float(np.median(errors)) if errors else math.nan,
                         within10=_share(errors, 0.10),
                         within20=_share(errors, 0.20),
+                        covered=float(np.mean(covered)) if covered else math.nan,
                         ratio_median=float(np.median(ratios)) if ratios else math.nan,
                         n_ratio=len(ratios),
                         files=len(files),
@@ -537,15 +558,17 @@ def format_quantification_report(report) -> str:
         + (f"; identification model {report['model']}" if report.get("model") else ""),
         "Error = |measured - expected| / expected of atomic fractions over the scored elements "
         "(in composition and labels); a miss or failure counts 1.0.",
+        "Covered: the share of measured elements whose error is at most twice the stated "
+        "uncertainty.",
         f"{'source':<11}{'half':<5}{'family':<7}{'n':>4}{'median':>8}{'<=10%':>7}{'<=20%':>7}"
-        f"{'ratio med.':>11}{'(n)':>5}{'failed':>7}",
+        f"{'covered':>8}{'ratio med.':>11}{'(n)':>5}{'failed':>7}",
     ]
     for r in report["summary"]:
         ratio = _num(r["ratio_median"]) or "  n/a"
         lines.append(
             f"{r['source']:<11}{r['half']!s:<5}{r['family']:<7}{r['n']:>4}"
             f"{_num(r['median']) or 'n/a':>8}{_pct(r['within10']):>7}{_pct(r['within20']):>7}"
-            f"{ratio:>11}{r['n_ratio']:>5}{r['failed']:>7}"
+            f"{_pct(r['covered']):>8}{ratio:>11}{r['n_ratio']:>5}{r['failed']:>7}"
         )
     lines.append("Per file (median error; ratio error):")
     by_file = {}

@@ -173,6 +173,14 @@ def test_per_element_figures_are_quantify_s_fractions_against_the_composition(fo
         assert rows[el]["error"] == pytest.approx(abs(measured[el] - expected) / expected)
         assert rows[el]["status"] == "measured"
     assert rows["O"]["family"] == "K" and rows["Ti"]["family"] == "L"
+    # The stated uncertainty, renormalised like the fraction.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = eels_autoid.quantify(_summed(folder, "sto.hspy"), elements=["O", "Ti"])
+    stated = {r.element: r.atomic_fraction_uncertainty for r in q.summary()}
+    total = sum(r.atomic_fraction for r in q.summary())
+    for el in ("O", "Ti"):
+        assert rows[el]["uncertainty"] == pytest.approx(stated[el] / total)
     rec = _record(labelled, "labelled", "sto.hspy")
     assert rec["ratio"] == "Ti/O"
     assert rec["ratio_expected"] == pytest.approx(1 / 3)
@@ -248,6 +256,13 @@ def test_n45_lanthanides_are_apart_and_the_summary_is_the_rows_figures(labelled)
         assert row["median"] == pytest.approx(np.median(errors))
         assert row["within10"] == pytest.approx(np.mean(np.array(errors) <= 0.1))
         assert row["within20"] == pytest.approx(np.mean(np.array(errors) <= 0.2))
+        # Covered: measured elements whose error lies within two stated uncertainties.
+        judged = [
+            r for r in counted if family in ("all", r["family"]) and r["measured"] is not None
+        ]
+        assert row["covered"] == pytest.approx(
+            np.mean([abs(r["measured"] - r["expected"]) <= 2 * r["uncertainty"] for r in judged])
+        )
     # The failed file's window holds no edge: it has no family and counts in "all" only.
     assert {r["family"] for r in _rows(labelled, "labelled", "short.hspy").values()} == {""}
     assert summary["all", "all"]["ratio_median"] == pytest.approx(np.median(ratios))
@@ -328,6 +343,7 @@ def test_the_command_prints_both_sources_and_writes_the_tables(
         "within20",
         "ratio_median",
     ]
+    assert list(summary[0])[-1] == "covered"
     assert {(r["source"], r["half"]) for r in summary if r["family"] == "all"} == {
         (source, half) for source in ("labelled", "identified") for half in ("all", "1", "2")
     }
