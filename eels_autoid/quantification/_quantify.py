@@ -730,7 +730,9 @@ def quantify(
     spikes are detected in the residuals and refitted without them. Each
     pixel's uncertainties scale with its reduced chi-squared; missing
     microscope settings add the spread of the fractions over 60..300 kV and
-    5..100 mrad, and a lanthanide seen only through N4,5 a 50 %% uncertainty.
+    5..100 mrad, a lanthanide seen only through N4,5 a 50 %% uncertainty, and
+    a misfit of the mean spectrum correlated over tens of eV (structure the
+    model does not hold) what it moves the fractions by.
 
     Relative quantification ignores plural scattering, which moves a little
     intensity from each edge's onset to higher losses in the same way for

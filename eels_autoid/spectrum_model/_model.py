@@ -40,7 +40,7 @@ from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
 from ._onsets import EdgeShift, combine_shifts, edge_shifts
 from ._result import SpectrumFit
-from ._solve import atomic_fractions, covariance, solve
+from ._solve import atomic_fractions, covariance, misfit_covariance, solve
 
 __all__ = [
     "SpectrumModel",
@@ -58,6 +58,10 @@ MAX_SHIFT = 3.0
 MAX_DISPERSION_ERROR = 0.01
 DISPERSION_PRIOR = 0.005
 WIDE_WINDOW = 1000.0
+#: Length (eV) over which the residual of a fit is taken as correlated when
+#: its misfit is propagated to the fractions: an edge shape or a background
+#: the model does not hold is wrong over tens of eV, not channel by channel.
+MISFIT_CORRELATION = 30.0
 #: Relative uncertainty of an amount from a lanthanide's N4,5 edge alone:
 #: the giant resonance is not in one-electron tables; only its total, over a
 #: wide near-edge window, is used.
@@ -550,6 +554,11 @@ class SpectrumModel:
         amount_cov = cov[np.ix_(idx, idx)]
         frac, frac_std = (v[0] for v in atomic_fractions(amounts[None], amount_cov[None]))
         systematic = self._systematic(y, weights, cal, subtracted, defaulted, frac)
+        misfit = self._misfit_uncertainty(a, weights, y - a @ x, active, idx, amounts, frac_std)
+        systematic = {
+            el: float(np.hypot(systematic.get(el, 0.0), m))
+            for el, m in zip(els, misfit, strict=True)
+        }
         model = a @ x
         bg_cols = [i for i, r in enumerate(roles) if r in ("background", "offset")]
         # The power-law coefficients of each background segment.
@@ -604,6 +613,24 @@ class SpectrumModel:
         )
         fit.evidence = {el: self.evidence(fit, [el]) for el in els}
         return fit
+
+    def _misfit_uncertainty(self, a, weights, residual, active, idx, amounts, frac_std):
+        """Relative fraction uncertainty per element from the fit's correlated misfit.
+
+        The sandwich covariance of the amounts with the residual correlated
+        over :data:`MISFIT_CORRELATION` eV, propagated to the fractions;
+        what it adds to the ordinary standard error, relative to the
+        fraction. Zero where the misfit is noise.
+        """
+        n = len(idx)
+        if n < 2 or not np.all(np.isfinite(amounts)) or not all(active[i] for i in idx):
+            return np.zeros(n)
+        lag = int(round(MISFIT_CORRELATION / max(self.scale, 1e-9)))
+        cov = misfit_covariance(a, weights, residual, active, idx, lag)
+        frac, std = (v[0] for v in atomic_fractions(amounts[None], cov[None]))
+        extra = np.sqrt(np.maximum(std**2 - frac_std**2, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(frac > 0, extra / frac, 0.0)
 
     def _systematic(self, y, weights, cal, subtracted, defaulted, frac):
         """Relative fraction uncertainty per element beyond counting noise."""

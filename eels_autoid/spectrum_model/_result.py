@@ -27,7 +27,14 @@ class SpectrumFit:
     fractions, fraction_std : dict of str to float
         Relative atomic fractions and standard errors, including the
         cross-section uncertainty of missing microscope settings and of
-        lanthanide N4,5-only edges.
+        lanthanide N4,5-only edges, and the misfit term (:attr:`systematic`).
+    systematic : dict of str to float
+        Relative fraction uncertainty beyond the ordinary standard error:
+        missing microscope settings, lanthanide N4,5 alone, and the misfit
+        of the fit correlated over tens of eV (the sandwich covariance of
+        the amounts with the residual correlated over 30 eV, beyond the
+        ordinary one): structure the model does not hold moves the amounts
+        far more than noise of the same size. 0 where the residual is noise.
     evidence : dict of str to float
         How much the weighted residual sum of squares grows when the
         element's amount is set to 0 and everything else refitted (its own

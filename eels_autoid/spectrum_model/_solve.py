@@ -84,3 +84,43 @@ def atomic_fractions(x_el, cov_el):
         jac = (eye - fractions[:, :, None]) / total[:, :, None]
     var = np.einsum("pij,pjk,pik->pi", jac, cov_el, jac)
     return fractions, np.sqrt(np.maximum(var, 0.0))
+
+
+def misfit_covariance(design, weights, residual, active, rows, lag):
+    """Covariance of the coefficients ``rows`` for a residual correlated over ``lag`` channels.
+
+    The sandwich (Newey-West) estimator: each channel's influence on the
+    coefficients times its weighted residual, with the products of channels
+    up to ``lag`` apart included (Bartlett weights). A smooth misfit (an edge
+    shape the tables do not hold, a background that bends otherwise) moves
+    the coefficients far more than independent noise of the same size: the
+    ordinary covariance, which treats every channel as independent, misses
+    it. Channels of weight 0 count as gaps in the lag.
+
+    Parameters
+    ----------
+    design : numpy.ndarray, shape (N, K)
+    weights, residual : numpy.ndarray, shape (N,)
+        1 / standard deviation, and data - model.
+    active : numpy.ndarray of bool, shape (K,)
+    rows : sequence of int
+        The coefficients wanted (all active).
+    lag : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(rows), len(rows))
+    """
+    idx = np.flatnonzero(active)
+    rows = [int(np.flatnonzero(idx == r)[0]) for r in rows]
+    a = design[:, idx] * weights[:, None]
+    s = _unit(a)
+    a = a / s
+    bread = np.linalg.pinv(a.T @ a, rcond=1e-12)[rows] / s[rows][:, None]
+    # Each channel's contribution to the wanted coefficients' estimation error.
+    h = (a @ bread.T) * (residual * weights)[:, None]
+    cov = h.T @ h
+    for k in range(1, max(int(lag), 0) + 1):
+        c = h[k:].T @ h[:-k]
+        cov += (1.0 - k / (lag + 1.0)) * (c + c.T)
+    return cov

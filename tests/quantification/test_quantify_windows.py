@@ -87,6 +87,35 @@ def test_fractions_in_windows_of_every_width(window, amounts):
     _assert_fractions(_quantify(data, energy, amounts), amounts)
 
 
+# (a') Structure the tables do not hold, beyond the near-edge region: its
+# misfit, correlated over tens of eV, widens the stated uncertainty; noise
+# alone does not.
+def test_a_smooth_misfit_widens_the_uncertainty_and_noise_does_not():
+    from quant_synthetic import ATOMS_PER_NM2, element_cross_section
+
+    energy = _axis(350, 950)
+    clean = core_loss(energy, {"O": O_K, "Ti": TI_L}, background=BACKGROUND, seed=1)
+    # 20 % more Ti L2,3 intensity over ~100 eV around 560 eV, beyond its near-edge region.
+    ti = TI_L[0] / ATOMS_PER_NM2 * element_cross_section("Ti", TI_L[1], energy) * 1e10
+    excess = 0.2 * np.exp(-0.5 * ((energy - 560.0) / 40.0) ** 2) * ti
+    distorted = clean + np.random.default_rng(2).poisson(excess)
+    amounts = {"O": O_K, "Ti": TI_L}
+    fits = {}
+    for name, data in (("clean", clean), ("distorted", distorted)):
+        q = _quantify(data, energy, amounts)
+        row = {r.element: r for r in q.summary()}["Ti"]
+        fits[name] = (row.atomic_fraction, row.atomic_fraction_uncertainty, q.spectrum_fit)
+    truth = _truth(amounts)["Ti"]
+    f, u, fit = fits["clean"]
+    assert fit.systematic["Ti"] == 0.0  # the residual is noise
+    assert abs(f - truth) <= 3 * u
+    f, u, fit = fits["distorted"]
+    assert fit.systematic["Ti"] > 0.02
+    assert u > 3 * fits["clean"][1]
+    # Part of the bias only: the fit takes the rest of the excess as Ti, unseen.
+    assert abs(f - truth) <= 4 * u
+
+
 # (b) An edge whose maximum lies far above its onset.
 def test_delayed_zirconium_m45_edge_beside_oxygen_k():
     energy = _axis(100, 800)
