@@ -552,11 +552,11 @@ def _warn_unmeasured(spectrum_fit, quantified):
     # An amount held at its bound 0 is not a measured 0: the fit found
     # nothing of the element's edges above the background and the others'.
     unmeasured = [el for el in quantified if not spectrum_fit.amounts.get(el, 0.0) > 0.0]
-    if unmeasured and len(unmeasured) < len(quantified):
+    if unmeasured:
         warnings.warn(
             f"{', '.join(unmeasured)}: the fit of the mean spectrum gives no intensity to "
             f"{'its' if len(unmeasured) == 1 else 'their'} edges (the amount stays at its "
-            "bound 0), so the fraction 0 is not a measurement: the element is absent or "
+            "bound 0), so the fraction is not a measurement: the element is absent or "
             "below detection here, or its edges are not where the model puts them. Check "
             "the elements, the energy calibration and the fitted range.",
             UserWarning,
