@@ -388,7 +388,7 @@ def summarise(rows, records, sources, halves=("all", 1, 2)):
                 ]
                 errors = [r["error"] for r in counted]
                 covered = [
-                    abs((r["measured"] or 0.0) - r["expected"]) <= 2.0 * r["uncertainty"]
+                    abs(r["measured"] - r["expected"]) <= 2.0 * r["uncertainty"]
                     for r in counted
                     if r["measured"] is not None and math.isfinite(r["uncertainty"])
                 ]

@@ -623,7 +623,7 @@ class SpectrumModel:
         fraction. Zero where the misfit is noise.
         """
         n = len(idx)
-        if n < 2 or not np.all(np.isfinite(amounts)) or not all(active[i] for i in idx):
+        if n < 2 or not np.all(np.isfinite(amounts)):
             return np.zeros(n)
         lag = int(round(MISFIT_CORRELATION / max(self.scale, 1e-9)))
         cov = misfit_covariance(a, weights, residual, active, idx, lag)

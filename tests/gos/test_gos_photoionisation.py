@@ -43,13 +43,18 @@ BEAM_ENERGY = 200.0  # kV
 COLLECTION_ANGLE = 1.0  # mrad
 
 
-def _dipole_cross_section(energy, photo_barn):
-    """Bethe's small-angle cross-section (barn/eV) from a photoionisation cross-section."""
+def _kinematics():
+    """(T = m0 v^2 / 2 in eV, gamma m0 v^2 in eV) of the beam."""
     m0c2 = c.m_e * c.c**2 / c.e  # eV
     gamma = 1.0 + BEAM_ENERGY * 1e3 / m0c2
     v2 = 1.0 - 1.0 / gamma**2  # (v / c)^2
-    t = 0.5 * m0c2 * v2  # eV
-    theta_e = energy / (gamma * m0c2 * v2)  # rad
+    return 0.5 * m0c2 * v2, gamma * m0c2 * v2
+
+
+def _dipole_cross_section(energy, photo_barn):
+    """Bethe's small-angle cross-section (barn/eV) from a photoionisation cross-section."""
+    t, gmv2 = _kinematics()
+    theta_e = energy / gmv2  # rad
     a0_barn = c.physical_constants["Bohr radius"][0] ** 2 / 1e-28
     rydberg = c.physical_constants["Rydberg constant times hc in eV"][0]
     # sigma_photo per unit df/dE (barn eV): pi e^2 hbar / (2 eps0 m0 c).
@@ -95,8 +100,6 @@ def test_dipole_limit_holds_at_small_angles(angle):
         a: float(cross_section(element, subshells[0], np.array([energy]), BEAM_ENERGY, a)[0])
         for a in (angle, COLLECTION_ANGLE)
     }
-    m0c2 = c.m_e * c.c**2 / c.e
-    gamma = 1.0 + BEAM_ENERGY * 1e3 / m0c2
-    theta_e = energy / (gamma * m0c2 * (1.0 - 1.0 / gamma**2)) * 1e3  # mrad
+    theta_e = energy / _kinematics()[1] * 1e3  # mrad
     bethe = np.log1p((angle / theta_e) ** 2) / np.log1p((COLLECTION_ANGLE / theta_e) ** 2)
     assert at[angle] / at[COLLECTION_ANGLE] == pytest.approx(bethe, rel=0.03)
