@@ -139,7 +139,7 @@ def _self_calibration(signal, net, axis, batch_size):
         return 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(model.calibrate(summed).offset)
+        return float(model.calibrate(summed, every_rise=False).offset)
 
 
 def _check(

@@ -37,6 +37,12 @@ PRIOR_WEIGHT = 0.05
 MIN_GAIN = 0.5
 # Penalty of a chemical shift at its bound, in clear edges.
 SHIFT_WEIGHT = 0.5
+# Two edges whose rises land closer than this (eV) on the axis are matched
+# to the same rise of the data: a rise is a few eV wide.
+SAME_RISE = 5.0
+# A rise this clear (weight of an edge's best match) must have an edge on it
+# wherever the axis is moved to.
+CLEAR_RISE = 0.5
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,7 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
     return out
 
 
-def combine_shifts(shifts, max_chemical_shift):
+def combine_shifts(shifts, max_chemical_shift, *, every_rise=True):
     """(offset, per-element chemical shifts) on which the edges agree.
 
     For each offset tried, every edge family scores its clearest rise within
@@ -145,8 +151,15 @@ def combine_shifts(shifts, max_chemical_shift):
     whose shift an offset cannot be told from), above the chance floor; the
     offset maximises the sum minus the prior's penalty, a twentieth of a clear edge at
     10 eV. One edge's spurious match elsewhere (a later near-edge peak)
-    cannot outvote the others. Each element's chemical shift is where its
-    families score best near the offset.
+    cannot outvote the others. A rise of the data counts once: where the
+    edges of several elements land on the same rise at an offset, only the
+    clearest scores, so that two wrong explanations of one edge (Be K and Rb
+    M4,5 both put on a Kr M4,5 rise 20 eV below them) do not outvote the
+    right one. With ``every_rise``, the axis is not moved where the move
+    leaves a clear rise (an edge's best match of weight >= 0.5) without an
+    edge landing on it: one calibration must put every edge in place. Each
+    element's chemical shift is where its families score best near the
+    offset.
     """
     usable = [s for s in shifts if len(s.curve)]
     if not usable:
@@ -163,23 +176,34 @@ def combine_shifts(shifts, max_chemical_shift):
         # On the common grid (a dispersion correction moves each edge's own).
         curve = np.interp(grid, np.asarray(s.grid), np.asarray(s.curve), left=-1.0, right=-1.0)
         c = np.maximum(curve - _FLOOR, 0.0) / (1.0 - _FLOOR)
-        by_element.setdefault(s.element, []).append(c)
-    total = np.zeros(len(grid))
-    local = {}
+        by_element.setdefault(s.element, []).append((s.onset, c))
     # A chemical shift costs a little, so that a common offset is preferred
     # to the same move made by every element's chemical shift.
     cost = SHIFT_WEIGHT * (np.arange(-reach, reach + 1) * step / max(max_chemical_shift, 1e-9)) ** 2
-    for el, curves in by_element.items():
-        c = np.sum(curves, axis=0)
+    local, value, rises = {}, [], []
+    for el, families in by_element.items():
+        c = np.sum([f[1] for f in families], axis=0)
         padded = np.pad(c, reach, constant_values=-np.inf)
         windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1) - cost
-        total += windows.max(axis=1)
-        local[el] = (c, windows.argmax(axis=1) - reach)
+        arg = windows.argmax(axis=1) - reach
+        local[el] = (c, arg)
+        value.append(windows.max(axis=1))
+        # Where on the axis each of its families' rises lands (eV), per offset.
+        moved = grid + arg * step
+        rises.append(
+            [
+                (onset - moved, np.pad(f, reach)[np.arange(len(grid)) + arg + reach] > 0)
+                for onset, f in families
+            ]
+        )
+    total = _distinct_rises_total(np.array(value), rises)
     score = total - PRIOR_WEIGHT * (grid / PRIOR_STD) ** 2
     i = int(np.argmax(score))
     zero = int(np.argmin(np.abs(grid)))
-    if score[i] - score[zero] < MIN_GAIN:
-        i = zero  # the axis as it is explains the rises about as well
+    if score[i] - score[zero] < MIN_GAIN or (every_rise and _unexplained(usable, rises, i)):
+        # The axis as it is explains the rises about as well, or the move
+        # leaves a clear rise of the data without an edge.
+        i = zero
     offset = float(grid[i])
     chemical = {}
     if several:
@@ -187,3 +211,39 @@ def combine_shifts(shifts, max_chemical_shift):
             if c[i + arg[i]] > 0:
                 chemical[el] = float(arg[i] * step)
     return offset, chemical
+
+
+def _unexplained(shifts, rises, g):
+    """Whether a clear rise of the data (one that an edge matches with weight >= 0.5)
+    has no edge landing on it at offset index ``g``."""
+    landed = [float(p[g]) for families in rises for p, scores in families if scores[g]]
+    for s in shifts:
+        if s.weight >= CLEAR_RISE:
+            rise = s.onset - s.shift
+            if not any(abs(rise - a) < SAME_RISE for a in landed):
+                return True
+    return False
+
+
+def _distinct_rises_total(value, rises):
+    """Sum over elements of ``value`` (E, G), each data rise counted once per offset.
+
+    ``rises[e]``: per family of element ``e``, the axis energy of its rise and
+    whether it scores, at each of the G offsets. The clearest element keeps a
+    rise; one with a scoring family within :data:`SAME_RISE` eV of a rise
+    already kept adds nothing there.
+    """
+    total = np.zeros(value.shape[1])
+    order = np.argsort(-value, axis=0)
+    for g in range(value.shape[1]):
+        kept = []
+        for e in order[:, g]:
+            v = value[e, g]
+            if v <= 0:
+                break
+            at = [float(p[g]) for p, scores in rises[e] if scores[g]]
+            if any(abs(a - b) < SAME_RISE for a in at for b in kept):
+                continue
+            kept += at
+            total[g] += v
+    return total

@@ -1,0 +1,67 @@
+"""How the edges' measured shifts are combined into one energy offset."""
+
+import numpy as np
+import pytest
+
+from eels_autoid.spectrum_model._onsets import SAME_RISE, EdgeShift, combine_shifts
+
+GRID = np.arange(-25.0, 25.0 + 1e-9, 0.5)
+
+
+def _edge(element, onset, best, correlation, width=1.0):
+    """An edge family whose rise correlates best at ``best`` eV, as a clear rise does."""
+    curve = -0.2 + (correlation + 0.2) * np.exp(-0.5 * ((GRID - best) / width) ** 2)
+    return EdgeShift(element, "M4,5", onset, best, correlation, tuple(GRID), tuple(curve))
+
+
+def test_two_wrong_explanations_of_one_rise_do_not_outvote_the_right_one():
+    # Kr M4,5 rises at 89 eV, where the axis has it. Rb M4,5 (110 eV) and Be K
+    # (111 eV) also match that rise, if the axis were 20 eV off: both land on
+    # the same rise, which counts once.
+    shifts = [
+        _edge("Kr", 89.0, 0.0, 0.95),
+        _edge("Rb", 110.0, 20.0, 0.98),
+        _edge("Be", 111.0, 21.0, 0.97),
+    ]
+    offset, _ = combine_shifts(shifts, 3.0)
+    assert offset == pytest.approx(0.0, abs=1.0)
+    # Were their onsets further apart than a rise is wide, they would be two
+    # rises agreeing on 20 eV.
+    apart = [shifts[0], shifts[1], _edge("Be", 110.0 + 2 * SAME_RISE, 20.0, 0.97)]
+    assert combine_shifts(apart, 3.0)[0] == pytest.approx(20.0, abs=1.0)
+
+
+def test_edges_on_different_rises_all_count():
+    # O K and Ti L2,3 both 4 eV off, against one clearer wrong match
+    # elsewhere: two rises agreeing outweigh one.
+    shifts = [
+        _edge("O", 532.0, 4.0, 0.8),
+        _edge("Ti", 456.0, 4.0, 0.8),
+        _edge("V", 513.0, -15.0, 0.95),
+    ]
+    offset, _ = combine_shifts(shifts, 3.0)
+    assert offset == pytest.approx(4.0, abs=1.0)
+
+
+def test_one_element_on_two_rises_counts_both():
+    # An element's two edge families are two rises of the data.
+    shifts = [
+        EdgeShift("Ba", "M4,5", 781.0, 6.0, 0.8, tuple(GRID), _edge("Ba", 781, 6.0, 0.8).curve),
+        EdgeShift("Ba", "N4,5", 90.0, 6.0, 0.8, tuple(GRID), _edge("Ba", 90, 6.0, 0.8).curve),
+        _edge("La", 832.0, -12.0, 0.95),
+        _edge("Ce", 883.0, -12.0, 0.5),
+    ]
+    # By agreement alone (La's clear rise would otherwise hold the axis).
+    offset, _ = combine_shifts(shifts, 3.0, every_rise=False)
+    assert offset == pytest.approx(6.0, abs=1.0)
+
+
+def test_a_move_that_leaves_a_clear_rise_without_an_edge_is_not_made():
+    # B K and N K rise clearly, but 14 eV apart from where one offset would
+    # put them: whichever is followed, the other's rise is left without an
+    # edge, so the axis stays.
+    shifts = [_edge("B", 188.0, -7.0, 0.85), _edge("N", 401.0, 7.0, 0.75)]
+    assert combine_shifts(shifts, 3.0)[0] == 0.0
+    # Candidates pooled from readings at several trial offsets are decided by
+    # agreement alone: the clearer rise moves the axis.
+    assert combine_shifts(shifts, 3.0, every_rise=False)[0] == pytest.approx(-7.0, abs=1.0)
