@@ -96,10 +96,8 @@ def _self_calibration(signal, net, axis, batch_size):
     """Offset (eV) that puts the edges of the network's candidates where the tables have them.
 
     The summed spectrum's candidates are placed by their rises
-    (:meth:`eels_autoid.spectrum_model.SpectrumModel.calibrate`), each
-    candidate's rises counting with the highest probability the network
-    gives it at any trial offset; a window whose edges rise faintly, or
-    whose candidates are wrong, is not moved.
+    (:meth:`eels_autoid.spectrum_model.SpectrumModel.calibrate`); a window
+    whose edges rise faintly, or whose candidates are wrong, is not moved.
     """
     from ..spectrum_model import DEFAULT_MICROSCOPE, SpectrumModel
 
@@ -115,7 +113,6 @@ def _self_calibration(signal, net, axis, batch_size):
     observable = set(observable_elements(max(axis.offset, lo), min(axis.end, hi)))
     thresholds = net.card.thresholds(None)
     candidates = set()
-    belief = {}
     for trial in _TRIAL_OFFSETS:
         probs = _predict_block(
             summed[None],
@@ -125,10 +122,11 @@ def _self_calibration(signal, net, axis, batch_size):
             batch_size=batch_size,
             member_spread=False,
         )[0]
-        for el, p, t in zip(ELEMENTS, probs, thresholds, strict=True):
-            if el in observable and p >= CANDIDATE_SHARE * t:
-                candidates.add(el)
-                belief[el] = max(belief.get(el, 0.0), float(p))
+        candidates |= {
+            el
+            for el, p, t in zip(ELEMENTS, probs, thresholds, strict=True)
+            if el in observable and p >= CANDIDATE_SHARE * t
+        }
     candidates = sorted(candidates, key=ELEMENTS.index)
     if not candidates:
         return 0.0
@@ -141,7 +139,7 @@ def _self_calibration(signal, net, axis, batch_size):
         return 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(model.calibrate(summed, every_rise=False, belief=belief).offset)
+        return float(model.calibrate(summed, every_rise=False).offset)
 
 
 def _check(

@@ -385,7 +385,7 @@ class SpectrumModel:
         x, chi2, a, roles, free = self._solve(y, weights, cal, subtracted)
         return self._result(y, x, chi2, a, roles, free, weights, noise, cal, subtracted, defaulted)
 
-    def calibrate(self, data, *, every_rise=True, belief=None):
+    def calibrate(self, data, *, every_rise=True):
         """The calibration the edges' rises ask for, without a fit.
 
         Parameters
@@ -398,9 +398,6 @@ class SpectrumModel:
             whose rises are the data's. False for candidates pooled from
             readings at several trial offsets, most of them wrong at any
             one offset, whose rises only agreement decides.
-        belief : dict of str to float, optional
-            How likely each element is there (the network's probability):
-            its rises count in proportion. Default: every element fully.
 
         Returns
         -------
@@ -409,9 +406,9 @@ class SpectrumModel:
             holds each edge family's measured shift and correlation.
         """
         y = np.nan_to_num(np.asarray(data, dtype=float)[self.fitted])
-        return self._calibrate(y, Calibration(reference=self.reference), every_rise, belief)
+        return self._calibrate(y, Calibration(reference=self.reference), every_rise)
 
-    def _calibrate(self, y, cal, every_rise=True, belief=None):
+    def _calibrate(self, y, cal, every_rise=True):
         """Offset, dispersion error (wide windows) and chemical shifts from the edges' rises."""
         # A lanthanide's N4,5 giant resonance does not rise where one-electron
         # tables put its onset: it cannot calibrate.
@@ -428,7 +425,7 @@ class SpectrumModel:
             MAX_OFFSET,
         )
         self.edge_shifts = shifts
-        offset, chemical = combine_shifts(shifts, MAX_SHIFT, every_rise=every_rise, belief=belief)
+        offset, chemical = combine_shifts(shifts, MAX_SHIFT, every_rise=every_rise)
         dispersion = 0.0
         clear = [s for s in shifts if s.weight > 0]
         if np.ptp(self.energy) > WIDE_WINDOW and len({s.element for s in clear}) > 1:
@@ -451,9 +448,7 @@ class SpectrumModel:
                 )
                 for s in shifts
             ]
-            offset, chemical = combine_shifts(
-                moved, MAX_SHIFT, every_rise=every_rise, belief=belief
-            )
+            offset, chemical = combine_shifts(moved, MAX_SHIFT, every_rise=every_rise)
         if abs(offset) >= MAX_OFFSET - 2.0:
             warnings.warn(
                 f"The fitted energy offset is at its bound ({offset:+.1f} eV): the energy "

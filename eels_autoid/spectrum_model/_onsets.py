@@ -143,7 +143,7 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
     return out
 
 
-def combine_shifts(shifts, max_chemical_shift, *, every_rise=True, belief=None):
+def combine_shifts(shifts, max_chemical_shift, *, every_rise=True):
     """(offset, per-element chemical shifts) on which the edges agree.
 
     For each offset tried, every edge family scores its clearest rise within
@@ -157,10 +157,9 @@ def combine_shifts(shifts, max_chemical_shift, *, every_rise=True, belief=None):
     M4,5 both put on a Kr M4,5 rise 20 eV below them) do not outvote the
     right one. With ``every_rise``, the axis is not moved where the move
     leaves a clear rise (an edge's best match of weight >= 0.5) without an
-    edge landing on it: one calibration must put every edge in place.
-    ``belief`` (element to probability, default 1) weights each element's
-    score by how likely it is there at all. Each element's chemical shift is
-    where its families score best near the offset.
+    edge landing on it: one calibration must put every edge in place. Each
+    element's chemical shift is where its families score best near the
+    offset.
     """
     usable = [s for s in shifts if len(s.curve)]
     if not usable:
@@ -188,7 +187,7 @@ def combine_shifts(shifts, max_chemical_shift, *, every_rise=True, belief=None):
         windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1) - cost
         arg = windows.argmax(axis=1) - reach
         local[el] = (c, arg)
-        value.append(windows.max(axis=1) * (1.0 if belief is None else belief.get(el, 1.0)))
+        value.append(windows.max(axis=1))
         # Where on the axis each of its families' rises lands (eV), per offset.
         moved = grid + arg * step
         rises.append(

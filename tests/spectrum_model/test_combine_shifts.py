@@ -65,18 +65,3 @@ def test_a_move_that_leaves_a_clear_rise_without_an_edge_is_not_made():
     # Candidates pooled from readings at several trial offsets are decided by
     # agreement alone: the clearer rise moves the axis.
     assert combine_shifts(shifts, 3.0, every_rise=False)[0] == pytest.approx(-7.0, abs=1.0)
-
-
-def test_rises_vote_with_the_belief_in_their_element():
-    # On an axis read 10 eV low, O K is clear 12 eV up; V L2,3 on the same
-    # rise and C K on another (a Y M3 edge) agree on -6 eV. Weighted by how
-    # strongly the network proposes each, O decides.
-    shifts = [
-        _edge("O", 532.0, 12.0, 0.93),
-        _edge("V", 513.0, -6.0, 0.72),
-        _edge("C", 284.0, -6.0, 0.64),
-    ]
-    assert combine_shifts(shifts, 3.0, every_rise=False)[0] == pytest.approx(-6.0, abs=1.0)
-    belief = {"O": 0.99, "V": 0.45, "C": 0.45}
-    offset, _ = combine_shifts(shifts, 3.0, every_rise=False, belief=belief)
-    assert offset == pytest.approx(12.0, abs=1.0)
