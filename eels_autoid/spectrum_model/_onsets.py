@@ -214,8 +214,11 @@ def combine_shifts(shifts, max_chemical_shift, *, every_rise=True):
 
 
 def _unexplained(shifts, rises, g):
-    """Whether a clear rise of the data (one that an edge matches with weight >= 0.5)
-    has no edge landing on it at offset index ``g``."""
+    """Whether some clear rise of the data has no edge landing on it at offset index ``g``.
+
+    A clear rise is where an edge family's best match lies, with weight
+    >= :data:`CLEAR_RISE`.
+    """
     landed = [float(p[g]) for families in rises for p, scores in families if scores[g]]
     for s in shifts:
         if s.weight >= CLEAR_RISE:
