@@ -29,6 +29,7 @@ from ._background import (
 from ._calibration import Calibration
 from ._edges import (
     LANTHANIDES,
+    MAJOR_SUBSHELLS,
     EdgeDecision,
     edge_families,
     element_cross_section,
@@ -78,8 +79,39 @@ PLAUSIBLE_SETTINGS = {"beam_energy": (60.0, 300.0), "collection_angle": (5.0, 10
 MIN_FIT_ENERGY = 50.0
 #: An edge needs this much of the window (eV) beyond its near-edge region.
 MIN_STEP_RANGE = 10.0
+#: Where an edge of the elements rises too close to the window's end to be
+#: modelled, the fitted range ends this far (eV) below its tabulated onset:
+#: the chemical shift and a channel or two of the rise.
+END_BEFORE_ONSET = 5.0
+# Edges one below another, each cut by the end in turn, stop being followed
+# after this many.
+_MAX_END_CUTS = 4
 # The median of a chi-squared with one degree of freedom.
 _CHI2_1_MEDIAN = 0.454936
+
+
+def _end_cut_onsets(decisions, start, end):
+    """First onsets of the main edge families left out because the window's end cuts them.
+
+    Families whose first onset lies between ``start`` (the earliest onset an
+    edge can be modelled at) and ``end``.
+    """
+    first = {}
+    for d in decisions:
+        if d.subshell in MAJOR_SUBSHELLS:
+            key = (d.element, family_of(d.subshell))
+            first[key] = min(first.get(key, np.inf), d.onset)
+    cut = set()
+    for d in decisions:
+        key = (d.element, family_of(d.subshell))
+        if key in first and not d.fitted and start <= first[key] <= end:
+            cut.add(first[key])
+    return sorted(cut)
+
+
+def _fitted_families(decisions):
+    """The (element, family) pairs with a fitted edge."""
+    return {(d.element, family_of(d.subshell)) for d in decisions if d.fitted}
 
 
 class SpectrumModel:
@@ -95,7 +127,9 @@ class SpectrumModel:
     fit_range : (float, float), optional
         Energies (eV) of the channels fitted; by default the window above
         50 eV, starting no more than max(100 eV, half the onset) below the
-        first edge.
+        first edge. Either ends :data:`END_BEFORE_ONSET` below an edge of the
+        elements that rises too close to the end to be modelled, unless that
+        loses a modelled edge; ``fit_range`` (the attribute) is what is fitted.
     margins : (float, float)
         An edge is modelled when at least ``margins[0]`` eV precede its onset
         and ``margins[1]`` eV follow it in the fitted range.
@@ -152,14 +186,11 @@ class SpectrumModel:
         lo, hi = (energy[0], energy[-1]) if fit_range is None else fit_range
         lo = max(lo, energy[0], MIN_FIT_ENERGY)
         hi = min(hi, energy[-1])
+        hi, decisions = self._end_below_cut_edges(lo, hi, margins)
         # A lanthanide is quantified from M4,5 where M4,5 is fitted: decided
         # after the window's end has cut what it cuts, so that one whose M4,5
         # falls there keeps its N4,5.
-        self.decisions = lanthanide_rule(
-            self._drop_cut_edges(
-                plan_edges(self.elements, lo, hi, fine_structure_width=0.0, margins=margins), hi
-            )
-        )
+        self.decisions = lanthanide_rule(decisions)
         fitted_onsets = [d.onset for d in self.decisions if d.fitted]
         if fitted_onsets and fit_range is None:
             first = min(fitted_onsets)
@@ -180,6 +211,48 @@ class SpectrumModel:
             ll = np.asarray(low_loss, dtype=float)
             self.low_loss = ll
             self.zero_index = int(zero_index)
+
+    def _end_below_cut_edges(self, start, end, margins):
+        """(end, decisions): the range's end moved below the edges it cuts.
+
+        An edge of the elements that rises too close to the end to be
+        modelled would be fitted by the background and the other edges,
+        which it would spoil: the fitted range ends below its onset (a main
+        edge; the weak L1, M2,3 ... are left), unless that loses an edge the
+        range models. The edges the shortened range no longer holds stay on
+        record, dropped.
+        """
+        decisions = self._plan(start, end, margins)
+        beyond = {}
+        for _ in range(_MAX_END_CUTS):
+            rising = _end_cut_onsets(decisions, start + margins[0], end)
+            if not rising:
+                break
+            shorter = min(rising) - END_BEFORE_ONSET
+            fewer = self._plan(start, shorter, margins)
+            if _fitted_families(decisions) - _fitted_families(fewer):
+                break
+            for d in decisions:
+                if d.onset > shorter:
+                    beyond[(d.element, d.subshell)] = EdgeDecision(
+                        d.element,
+                        d.subshell,
+                        d.onset,
+                        "dropped",
+                        f"{d.reason}; the fitted range ends at {shorter:g} eV, below its onset",
+                    )
+            end, decisions = shorter, fewer
+        listed = {(d.element, d.subshell) for d in decisions}
+        decisions = sorted(
+            [*decisions, *(d for k, d in beyond.items() if k not in listed)],
+            key=lambda d: (vocabulary.atomic_number(d.element), d.onset),
+        )
+        return end, decisions
+
+    def _plan(self, start, end, margins):
+        """The edges modelled over ``[start, end]`` (eV)."""
+        decisions = plan_edges(self.elements, start, end, fine_structure_width=0.0, margins=margins)
+        return self._drop_cut_edges(decisions, end)
 
     def _drop_cut_edges(self, decisions, end):
         """Drop edge families whose near-edge region leaves no channel before the window's end.

@@ -193,3 +193,27 @@ def test_segmented_background_is_convex_per_segment_and_fits_each_part():
     assert fit.chi2 < 0.01 * single.chi2
     # No edge is made of the change of slope; one background takes Al K for it.
     assert fit.amounts["Al"] < 0.01 * single.amounts["Al"]
+
+
+def test_an_edge_rising_too_close_to_the_end_ends_the_fitted_range_below_it():
+    # Mn L3 (640 eV) rises 30 eV before the window's end: too close to
+    # model (its white lines run past the end), too strong to leave to the
+    # background. The fitted range ends below it, and O and Ti come out right.
+    energy = np.arange(300.0, 670.0, 0.5)
+    amounts = {**OXIDE, "Mn": (400.0, ["L3", "L2"])}
+    model = SpectrumModel(energy, ["O", "Ti", "Mn"], SETTINGS)
+    assert model.fit_range[1] < 640.0
+    assert "Mn" not in model.modelled
+    reasons = [d.reason for d in model.decisions if d.element == "Mn"]
+    assert reasons and all("below its onset" in r for r in reasons)
+    fit = model.fit(_spectrum(energy, amounts))
+    assert fit.fractions["O"] == pytest.approx(0.75, rel=0.05)
+    assert fit.fractions["Ti"] == pytest.approx(0.25, rel=0.05)
+
+
+def test_the_range_is_not_shortened_where_that_would_lose_a_modelled_edge():
+    # Pr M5 (931 eV) rises 19 eV before the end; ending below it would cut
+    # the Ce M4,5 edge (883, 901 eV) the window holds: the range stays.
+    model = SpectrumModel(np.arange(700.0, 950.0, 0.5), ["Ce", "Pr"], SETTINGS)
+    assert "Ce" in model.modelled and "Pr" not in model.modelled
+    assert model.fit_range[1] == pytest.approx(949.5)
