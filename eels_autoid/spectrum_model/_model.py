@@ -109,11 +109,6 @@ def _end_cut_onsets(decisions, start, end):
     return sorted(cut)
 
 
-def _fitted_families(decisions):
-    """The (element, family) pairs with a fitted edge."""
-    return {(d.element, family_of(d.subshell)) for d in decisions if d.fitted}
-
-
 class SpectrumModel:
     """The model of a core-loss spectrum on one energy axis.
 
@@ -230,7 +225,7 @@ class SpectrumModel:
                 break
             shorter = min(rising) - END_BEFORE_ONSET
             fewer = self._plan(start, shorter, margins)
-            if _fitted_families(decisions) - _fitted_families(fewer):
+            if set(edge_families(decisions)) - set(edge_families(fewer)):
                 break
             for d in decisions:
                 if d.onset > shorter:
