@@ -18,6 +18,13 @@ import numpy as np
 from scipy import constants
 
 from .. import gos
+from .._white_lines import (
+    LOWER_PARTNER,
+    WHITE_LINE_M,
+    WHITE_LINE_POSITION,
+    WHITE_LINE_RATIO,
+    WHITE_LINE_RATIO_SPREAD,
+)
 from ..gos import TABLE_OF, effective_angle  # one home for Egerton's formula
 from ..vocabulary import ELEMENTS, subshell_onsets
 
@@ -218,11 +225,6 @@ class CrossSectionBank:
 # Fine structure
 
 _HBAR_EVS = constants.hbar / constants.e
-# K+ and Ca2+ have empty 3d states right above the Fermi level: sharp L3, L2
-# lines like Sc's (real K L2,3 next to C K shows them; without them the
-# carbon sigma* bump passed for potassium).
-_WHITE_LINE_L = set(range(19, 30)) | set(range(39, 47))  # K, Ca, 3d and 4d metals
-_WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 4f
 # The same open 4f shell turns their N4,5 (4d -> 4f) into a giant resonance: a
 # broad peak several times the edge jump above the onset. The GOS tables give
 # only a slow delayed rise, which vanishes on a low-energy background. The
@@ -231,7 +233,7 @@ _WHITE_LINE_M = set(range(55, 71))  # Cs, Ba and the lanthanides: empty or open 
 # fills and contracts, to ~8 eV from Gd to Er (Dy2O3 ~162 eV on 154 eV); a
 # spread wider than the 2..7 eV between neighbours' peaks would make them
 # interchangeable (nodes below).
-_GIANT_RESONANCE_N = _WHITE_LINE_M
+_GIANT_RESONANCE_N = WHITE_LINE_M
 GIANT_RESONANCE_SPREAD = 1.5  # eV either side of the element's typical offset
 GIANT_RESONANCE_WIDTH = (3.0, 12.0)  # FWHM, eV
 # Below the maximum, the 4d9 4f(n+1) multiplet's weaker lines and steps start
@@ -278,35 +280,6 @@ DELAYED_FADE_IN = 20.0  # eV: other peaks scale by 1 - exp(-E / this)
 # sharp peak at an onset meant a white line, e.g. V L3 beside O K.
 PI_STAR_K = frozenset({5, 6, 7, 8})
 PI_STAR_PROBABILITY = 0.5
-
-# White-line intensity ratio of a spin-orbit pair, lower over upper edge:
-# I(L3)/I(L2) for 3d and 4d metals, I(M5)/I(M4) for Cs..Yb. They are far from
-# the statistical 2 (L) and 1.5 (M) and differ along each row: 3d ratios rise
-# from ~0.8 (Ti, the two lines about equal) to ~4 (Fe), the lanthanides' from
-# ~0.8 (La, M4 the larger) to >10 (Yb, M4 almost gone). Without them the
-# simulated pairs are interchangeable, and so are Co L3,2 and Ba M5,4 (both
-# 15 eV apart at ~780 eV) or one lanthanide and its neighbour. Typical values
-# of oxides (Leapman et al. 1982, Pearson et al. 1993 for 3d; Thole et al.
-# 1985, Fortner and Buck 1996 for 4f); valence spread is drawn around them.
-WHITE_LINE_RATIO = {
-    "K": 1.0, "Ca": 0.9, "Sc": 0.9, "Ti": 0.8, "V": 1.0, "Cr": 1.5, "Mn": 2.8,
-    "Fe": 4.0, "Co": 3.5, "Ni": 3.0, "Cu": 2.5,
-    "Y": 2.0, "Zr": 2.0, "Nb": 2.0, "Mo": 2.0, "Tc": 2.2, "Ru": 2.4, "Rh": 2.6, "Pd": 2.8,
-    "Cs": 0.8, "Ba": 0.8, "La": 0.8, "Ce": 0.85, "Pr": 0.95, "Nd": 1.05, "Pm": 1.2,
-    "Sm": 1.35, "Eu": 1.55, "Gd": 1.8, "Tb": 2.1, "Dy": 2.6, "Ho": 3.3, "Er": 4.5,
-    "Tm": 7.0, "Yb": 15.0,
-}  # fmt: skip
-WHITE_LINE_RATIO_SPREAD = 0.25  # log-normal sigma: valence and crystal field
-_LOWER_PARTNER = {"L2": "L3", "M4": "M5"}
-
-
-def has_white_lines(z: int, subshell: str) -> bool:
-    """Whether a subshell of element ``z`` carries white lines (sharp d or f final states)."""
-    if subshell in ("L3", "L2", "L2,3"):
-        return z in _WHITE_LINE_L
-    if subshell in ("M5", "M4"):
-        return z in _WHITE_LINE_M
-    return False
 
 
 def has_delayed_maximum(z: int, subshell: str) -> bool:
@@ -431,7 +404,8 @@ def fine_structure_parts(rng, n, params, white, giant=None, delayed=None):
     diameter = draw(rng, "atomic_diameter", params, n)
     max_peaks = int(n_peaks.max()) if n else 0
     pos = rng.uniform(0, 1, (n, max_peaks)) ** 1.5 * span[:, None]  # denser near the onset
-    pos[:, 0] = rng.uniform(0.5, 3.0, n)
+    # The first peak: a white line where the edge has one.
+    pos[:, 0] = rng.uniform(*WHITE_LINE_POSITION, n)
     # Edges without a white line get one broad main peak (peak 1) a few eV above
     # the onset, often above the jump itself (the O K main peak of oxides, the
     # Si K and Al K peaks of SiO2 and Al2O3): generic peaks alone never made a
@@ -552,7 +526,7 @@ def white_line_heights(element, names, heights, amplitudes, widths, rng, maximum
     if ratio is None:
         return heights
     index = {name: k for k, name in enumerate(names)}
-    for upper, lower in _LOWER_PARTNER.items():
+    for upper, lower in LOWER_PARTNER.items():
         if upper in index and lower in index:
             u, lo = index[upper], index[lower]
             r = ratio * np.exp(WHITE_LINE_RATIO_SPREAD * rng.standard_normal())

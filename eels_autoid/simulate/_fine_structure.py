@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._white_lines import has_white_lines
 from ..vocabulary import atomic_number
 from ._edges import (
     FS_LENGTH,
@@ -25,7 +26,6 @@ from ._edges import (
     giant_resonance_delay,
     has_delayed_maximum,
     has_giant_resonance,
-    has_white_lines,
     white_line_heights,
 )
 from ._parameters import draw

@@ -1,0 +1,76 @@
+"""Calibration expects white lines where the edges that carry them rise."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "quantification"))
+from quant_synthetic import BEAM_ENERGY, COLLECTION_ANGLE  # noqa: E402
+
+from eels_autoid._white_lines import WHITE_LINE_RATIO  # noqa: E402
+from eels_autoid.spectrum_model import SpectrumModel  # noqa: E402
+from eels_autoid.spectrum_model._edges import element_cross_section  # noqa: E402
+
+SETTINGS = {
+    "beam_energy": BEAM_ENERGY,
+    "collection_angle": COLLECTION_ANGLE,
+    "convergence_angle": 0.0,
+}
+
+
+def _onsets(model, element):
+    return {d.subshell: d.onset for d in model.decisions if d.element == element and d.fitted}
+
+
+def test_rise_column_is_the_table_where_an_edge_has_no_white_lines():
+    energy = np.arange(450.0, 700.0, 0.5)
+    model = SpectrumModel(energy, ["O"], SETTINGS)
+    table = element_cross_section("O", model._subshells("O"), energy, SETTINGS)
+    assert np.array_equal(model.rise_column("O", energy), table)
+
+
+def test_rise_column_puts_a_white_line_pair_above_its_onsets_in_its_ratio():
+    energy = np.arange(1100.0, 1400.0, 0.25)
+    model = SpectrumModel(energy, ["Gd"], SETTINGS)
+    onsets = _onsets(model, "Gd")
+    lines = model.rise_column("Gd", energy) - element_cross_section(
+        "Gd", model._subshells("Gd"), energy, SETTINGS
+    )
+    peaks = {}
+    for sub in ("M5", "M4"):
+        near = np.abs(energy - onsets[sub]) < 8
+        k = np.argmax(np.where(near, lines, -np.inf))
+        peaks[sub] = (energy[k] - onsets[sub], lines[k])
+    # Both lines sit within the few eV above their onsets where white lines peak.
+    assert all(0.5 <= d <= 3.0 for d, _ in peaks.values())
+    # Gd's M5 line is the larger, by its typical ratio.
+    assert peaks["M5"][1] / peaks["M4"][1] == pytest.approx(WHITE_LINE_RATIO["Gd"], rel=0.05)
+
+
+@pytest.mark.parametrize("error", [-10.0, 12.0])
+def test_a_lanthanide_m45_window_with_white_lines_calibrates_itself(error):
+    # Gd M4,5 as an oxide shows it: the tables' step with two sharp lines on
+    # top, 1.5 eV above the onsets, the M5 one six times the jump. The axis is
+    # read ``error`` eV off.
+    true = np.arange(1080.0, 1420.0, 0.5)
+    reference = SpectrumModel(true, ["Gd"], SETTINGS)
+    onsets = _onsets(reference, "Gd")
+    edge = element_cross_section("Gd", reference._subshells("Gd"), true, SETTINGS)
+    below, above = element_cross_section(
+        "Gd", reference._subshells("Gd"), np.array([onsets["M5"] - 2, onsets["M5"] + 10]), SETTINGS
+    )
+    jump = above - below
+    sigma = 1.5 / 2.355
+    lines = sum(
+        h * 6 * jump * np.exp(-0.5 * ((true - onsets[sub] - 1.5) / sigma) ** 2)
+        for sub, h in (("M5", 1.0), ("M4", 1 / WHITE_LINE_RATIO["Gd"]))
+    )
+    scale = 5e4 / float(np.max(edge))
+    clean = 3e5 * (true / true[0]) ** -3.0 + scale * (edge + lines)
+    counts = np.random.default_rng(3).poisson(clean).astype(float)
+
+    read = true - error
+    cal = SpectrumModel(read, ["Gd"], SETTINGS).calibrate(counts)
+    assert cal.offset == pytest.approx(error, abs=2.0)
