@@ -17,7 +17,13 @@ import warnings
 import numpy as np
 
 from .. import vocabulary
-from .._white_lines import LOWER_PARTNER, WHITE_LINE_POSITION, WHITE_LINE_RATIO, has_white_lines
+from .._white_lines import (
+    LOWER_PARTNER,
+    WHITE_LINE_M,
+    WHITE_LINE_POSITION,
+    WHITE_LINE_RATIO,
+    has_white_lines,
+)
 from ._background import (
     BACKGROUND_EXPONENTS,
     offset_columns,
@@ -295,6 +301,24 @@ class SpectrumModel:
     def _subshells(self, element):
         return [d.subshell for d in self.decisions if d.element == element and d.fitted]
 
+    def _rising(self, element):
+        """``{subshell: onset}`` of ``element``'s edges that calibration places.
+
+        Those fitted, and main edges (K, L2,3, M4,5, N4,5) in the fitted range
+        too close to its start or end to be modelled: they cannot be fitted,
+        but they rise where they are.
+        """
+        lo, hi = float(self.energy[0]), float(self.energy[-1])
+        return {
+            d.subshell: d.onset
+            for d in self.decisions
+            if d.element == element
+            and (
+                d.fitted
+                or (family_of(d.subshell) in vocabulary.EDGE_FAMILIES and lo <= d.onset <= hi)
+            )
+        }
+
     def rise_column(self, element, energy):
         """``element``'s edges as a measured spectrum rises at them: what calibration matches.
 
@@ -305,14 +329,11 @@ class SpectrumModel:
         there they are the rise: matched to the tables' slower step alone,
         the sharp lines of a lanthanide's M4,5 were matched several eV off.
         """
-        subshells = self._subshells(element)
+        rising = self._rising(element)
+        subshells = list(rising)
         edge = element_cross_section(element, subshells, energy, self.settings)
         z = vocabulary.atomic_number(element)
-        lines = {
-            d.subshell: d.onset
-            for d in self.decisions
-            if d.element == element and d.fitted and has_white_lines(z, d.subshell)
-        }
+        lines = {sub: onset for sub, onset in rising.items() if has_white_lines(z, sub)}
         if not lines:
             return edge
         first = min(lines.values())
@@ -520,13 +541,15 @@ class SpectrumModel:
 
     def _calibrate(self, y, cal, every_rise=True):
         """Offset, dispersion error (wide windows) and chemical shifts from the edges' rises."""
-        # A lanthanide's N4,5 giant resonance does not rise where one-electron
-        # tables put its onset: it cannot calibrate.
-        families = {
-            k: v
-            for k, v in self.families.items()
-            if k[1] in vocabulary.EDGE_FAMILIES and not (k[0] in LANTHANIDES and k[1] == "N4,5")
-        }
+        # The N4,5 giant resonance of Cs, Ba and the lanthanides does not rise
+        # where one-electron tables put its onset: it cannot calibrate.
+        families = {}
+        for element in self.elements:
+            resonant = element in LANTHANIDES or vocabulary.atomic_number(element) in WHITE_LINE_M
+            for subshell, onset in self._rising(element).items():
+                family = family_of(subshell)
+                if family in vocabulary.EDGE_FAMILIES and not (resonant and family == "N4,5"):
+                    families.setdefault((element, family), []).append(onset)
         shifts = edge_shifts(
             self.energy,
             y,

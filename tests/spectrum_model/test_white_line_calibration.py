@@ -74,3 +74,30 @@ def test_a_lanthanide_m45_window_with_white_lines_calibrates_itself(error):
     read = true - error
     cal = SpectrumModel(read, ["Gd"], SETTINGS).calibrate(counts)
     assert cal.offset == pytest.approx(error, abs=2.0)
+
+
+def test_an_edge_too_close_to_the_start_to_be_fitted_still_places_the_axis():
+    # TiO2 read 10 eV high from 440 eV: Ti L3's tabulated onset (456 eV) lies
+    # 16 eV into the window, too close to its start to be fitted, but its
+    # white lines rise 26 eV in, and with O K they place the axis.
+    true = np.arange(430.0, 700.0, 0.25)
+    reference = SpectrumModel(true, ["O", "Ti"], SETTINGS)
+    onsets = _onsets(reference, "Ti")
+    o_k = element_cross_section("O", ["K"], true, SETTINGS)
+    ti = element_cross_section("Ti", ["L3", "L2", "L1"], true, SETTINGS)
+    jump = float(np.interp(onsets["L3"] + 10, true, ti))
+    sigma = 1.5 / 2.355
+    lines = sum(
+        h * 4 * jump * np.exp(-0.5 * ((true - onsets[sub] - 1.5) / sigma) ** 2)
+        for sub, h in (("L3", 1.0), ("L2", 1 / WHITE_LINE_RATIO["Ti"]))
+    )
+    edges = 2.0 * o_k + ti + lines
+    clean = 2e5 * (true / true[0]) ** -3.0 + 3e4 * edges / float(np.max(edges))
+    counts = np.random.default_rng(5).poisson(clean).astype(float)
+
+    model = SpectrumModel(true + 10.0, ["O", "Ti"], SETTINGS)
+    assert model.modelled == ["O"]
+    cal = model.calibrate(counts)
+    placed = {s.element: s.shift for s in model.edge_shifts}
+    assert placed["Ti"] == pytest.approx(-10.0, abs=3.0)
+    assert cal.offset == pytest.approx(-10.0, abs=2.0)
