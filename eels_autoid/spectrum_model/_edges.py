@@ -76,7 +76,9 @@ def _exspy_subshells(elements, start, end):
     axis.offset, axis.scale = start, end - start
     probe.add_elements(list(elements))
     out = {el: [] for el in elements}
-    for name in probe.subshells:
+    # exspy holds them in a set: sorted, so that edges with one onset (N4 and
+    # N5) come in the same order in every run.
+    for name in sorted(probe.subshells):
         el, sub = name.split("_")
         out[el].append(sub)
     return out
