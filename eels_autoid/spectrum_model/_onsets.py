@@ -22,6 +22,8 @@ __all__ = ["EdgeShift", "edge_shifts", "combine_shifts"]
 # Smoothing (eV) of the derivative, and the width (eV) of the slope removed.
 _SMOOTH = 1.0
 _DETREND = 8.0
+# Width (eV) of the running median that takes spikes out of the data's rise.
+SPIKE_WIDTH = 2.0
 # Energy range (eV) around the onset whose rise is compared.
 _BEFORE, _AFTER = 15.0, 20.0
 # A family counts towards the offset by (correlation - this floor), so that a
@@ -71,6 +73,20 @@ class EdgeShift:
         return (self.weight / _CLEAR_EDGE_STD) ** 2
 
 
+def _without_spikes(y, scale):
+    """``y`` after a running median over :data:`SPIKE_WIDTH` eV (at least 3 channels).
+
+    Spikes (X-ray hits, hot channels) are a channel or two wide; their
+    derivative looks like a sharp line's rise, and a white line matched to
+    one places an edge several eV off. A median keeps steps and the wider
+    white lines.
+    """
+    from scipy.ndimage import median_filter
+
+    size = 2 * int(np.ceil(0.5 * SPIKE_WIDTH / scale)) + 1
+    return median_filter(np.asarray(y, dtype=float), size=max(size, 3), mode="nearest")
+
+
 def _rise(y, scale):
     """The detrended derivative along the first axis."""
     from scipy.ndimage import gaussian_filter1d
@@ -103,7 +119,7 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
     scale = float(energy[1] - energy[0])
     step = step or max(scale / 2, 0.1)
     shifts = np.arange(-max_shift, max_shift + 1e-9, step)
-    rise = _rise(data, scale)
+    rise = _rise(_without_spikes(data, scale), scale)
     out = []
     for (element, family), onsets in families.items():
         onset = min(onsets)

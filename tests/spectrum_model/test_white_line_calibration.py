@@ -49,8 +49,9 @@ def test_rise_column_puts_a_white_line_pair_above_its_onsets_in_its_ratio():
     assert peaks["M5"][1] / peaks["M4"][1] == pytest.approx(WHITE_LINE_RATIO["Gd"], rel=0.05)
 
 
+@pytest.mark.parametrize("spike", [False, True])
 @pytest.mark.parametrize("error", [-10.0, 12.0])
-def test_a_lanthanide_m45_window_with_white_lines_calibrates_itself(error):
+def test_a_lanthanide_m45_window_with_white_lines_calibrates_itself(error, spike):
     # Gd M4,5 as an oxide shows it: the tables' step with two sharp lines on
     # top, 1.5 eV above the onsets, the M5 one six times the jump. The axis is
     # read ``error`` eV off.
@@ -70,6 +71,10 @@ def test_a_lanthanide_m45_window_with_white_lines_calibrates_itself(error):
     scale = 5e4 / float(np.max(edge))
     clean = 3e5 * (true / true[0]) ** -3.0 + scale * (edge + lines)
     counts = np.random.default_rng(3).poisson(clean).astype(float)
+    if spike:
+        # An X-ray hit two channels wide, 7 eV below the M5 onset.
+        at = int(np.searchsorted(true, onsets["M5"] - 7.0))
+        counts[at : at + 2] += 3 * float(np.max(scale * lines))
 
     read = true - error
     cal = SpectrumModel(read, ["Gd"], SETTINGS).calibrate(counts)
