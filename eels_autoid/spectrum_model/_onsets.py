@@ -3,12 +3,14 @@
 An expert calibrates by asking whether one offset puts every edge where the
 tables have it. Each edge family's shift is found by correlating the rise of
 the measured spectrum (its smoothed derivative, with the smooth background
-slope removed) with the rise of the tabulated edge over +-25 eV; white lines,
-pi* peaks and pre-peaks rise at the threshold too, so their detail cannot
-move the answer the way a misfit of the whole near-edge shape moves a
-chi-squared. The offset is the one on which the edges agree best (each
-free to move a few eV more by its chemical shift), against a Gaussian prior
-at 0, so a window whose edges rise faintly is not moved without reason.
+slope removed, after a running median that takes out spikes) with the rise
+of the edge over +-25 eV: the tabulated edge, with a white-line pair where
+the edge opens with one (the caller's ``edge_column``). Pi* peaks and
+pre-peaks rise at the threshold too, so their detail cannot move the answer
+the way a misfit of the whole near-edge shape moves a chi-squared. The
+offset is the one on which the edges agree best (each free to move a few eV
+more by its chemical shift), against a Gaussian prior at 0, so a window
+whose edges rise faintly is not moved without reason.
 """
 
 from __future__ import annotations
