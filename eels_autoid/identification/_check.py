@@ -158,9 +158,9 @@ def _family_windows(energy, y, current, settings, offset):
     window of several keV does not (the counts near its start, 100 times
     those at its end, would decide it), and evidence is local anyway.
     """
-    from ..spectrum_model import SpectrumModel
+    from ..spectrum_model import SpectrumModel, rolloff_end
 
-    full = SpectrumModel(energy, current, settings)
+    full = SpectrumModel(energy, current, settings, data_start=rolloff_end(energy, y))
     main = {k: v for k, v in full.families.items() if k[1] in vocabulary.EDGE_FAMILIES}
     families = {}
     for (el, _), onsets in (main or full.families).items():
@@ -257,7 +257,7 @@ def check_spectrum(
         ``fit`` is the spectrum model of the confirmed elements over the
         whole window.
     """
-    from ..spectrum_model import SpectrumModel
+    from ..spectrum_model import SpectrumModel, rolloff_end
 
     candidates = [el for el, p in probabilities.items() if p >= CANDIDATE_SHARE * thresholds[el]]
     y = np.nan_to_num(np.asarray(data, dtype=float))
@@ -288,7 +288,7 @@ def check_spectrum(
             f"{scale:g} eV per channel is too coarse to tell edges 10 eV apart by their shapes"
         )
     try:
-        model = SpectrumModel(energy, candidates, settings)
+        model = SpectrumModel(energy, candidates, settings, data_start=rolloff_end(energy, y))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = model.fit(y)
@@ -415,14 +415,15 @@ def check_spectrum(
 
 def _final_fit(energy, y, elements, settings, offset):
     """The spectrum model of ``elements`` over the whole window, or None."""
-    from ..spectrum_model import SpectrumModel
+    from ..spectrum_model import SpectrumModel, rolloff_end
 
     if not elements:
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return SpectrumModel(energy, elements, settings).fit(y, offset=offset)
+            model = SpectrumModel(energy, elements, settings, data_start=rolloff_end(energy, y))
+            return model.fit(y, offset=offset)
     except ValueError:
         return None
 

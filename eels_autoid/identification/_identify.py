@@ -63,10 +63,28 @@ def _resolve_model(model):
     return _cached_model(_model_key(model))
 
 
+def _without_rolloff(spectra, axis):
+    """``spectra`` with the channels of an initial roll-off set to NaN (not measured)."""
+    from ..spectrum_model import rolloff_end
+
+    energy = axis.offset + axis.scale * np.arange(spectra.shape[-1])
+    mean = np.nanmean(spectra, axis=0) if len(spectra) else None
+    if mean is None:
+        return spectra
+    end = rolloff_end(energy, mean)
+    k = int(np.searchsorted(energy, end - 1e-9))
+    if k == 0:
+        return spectra
+    spectra = np.array(spectra, dtype=float)
+    spectra[:, :k] = np.nan
+    return spectra
+
+
 def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
     """Probabilities for one block of spectra, shape (*nav, n_out[, 2])."""
     nav_shape = block.shape[:-1]
     spectra = bridge_gaps(np.asarray(block).reshape(-1, block.shape[-1]))
+    cut = _without_rolloff(spectra, axis)
     out = np.zeros((len(spectra), 2, n_out), dtype=np.float32)
     empty, negated = unusable_spectra(spectra)
     usable = ~(empty | negated)
@@ -77,6 +95,12 @@ def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
             continue
         x = model_input(spectra[rows][ok], axis.offset, axis.scale, net.grid)
         mean, spread = net.predict(x, member_spread=True)
+        if cut is not spectra:
+            xc = model_input(cut[rows][ok], axis.offset, axis.scale, net.grid)
+            mean_c, spread_c = net.predict(xc, member_spread=True)
+            better = mean_c > mean
+            mean = np.where(better, mean_c, mean)
+            spread = np.where(better, spread_c, spread)
         out[np.arange(len(spectra))[rows][ok], 0] = mean
         out[np.arange(len(spectra))[rows][ok], 1] = spread
     out = out.reshape(*nav_shape, 2, n_out)
@@ -99,7 +123,7 @@ def _self_calibration(signal, net, axis, batch_size):
     (:meth:`eels_autoid.spectrum_model.SpectrumModel.calibrate`); a window
     whose edges rise faintly, or whose candidates are wrong, is not moved.
     """
-    from ..spectrum_model import DEFAULT_MICROSCOPE, SpectrumModel
+    from ..spectrum_model import DEFAULT_MICROSCOPE, SpectrumModel, rolloff_end
 
     data = signal.data
     flat = data.reshape(-1, data.shape[-1])
@@ -132,7 +156,9 @@ def _self_calibration(signal, net, axis, batch_size):
         return 0.0
     energy = axis.offset + axis.scale * np.arange(axis.size)
     try:
-        model = SpectrumModel(energy, candidates, DEFAULT_MICROSCOPE)
+        model = SpectrumModel(
+            energy, candidates, DEFAULT_MICROSCOPE, data_start=rolloff_end(energy, summed)
+        )
     except ValueError:
         return 0.0
     if not model.modelled:

@@ -146,7 +146,7 @@ def search_statistics(
         clearest rises; the rivals' unless its evidence passes the
         threshold).
     """
-    from ..spectrum_model import SpectrumModel
+    from ..spectrum_model import SpectrumModel, rolloff_end
 
     min_rise = MIN_RISE if min_rise is None else min_rise
     y = np.nan_to_num(np.asarray(data, dtype=float))
@@ -156,7 +156,11 @@ def search_statistics(
         if el not in confirmed
     ]
     try:
-        everything = SpectrumModel(energy, [*confirmed, *tried], settings) if tried else None
+        everything = (
+            SpectrumModel(energy, [*confirmed, *tried], settings, data_start=rolloff_end(energy, y))
+            if tried
+            else None
+        )
     except ValueError:
         everything = None
     if everything is None:

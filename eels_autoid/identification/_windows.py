@@ -52,10 +52,16 @@ def fit_window(energy, y, elements, settings, onsets, element, offset):
         None where ``element`` has no fitted edge there, the fit fails, or
         the window holds too few counts to judge an edge's shape.
     """
-    from ..spectrum_model import SpectrumModel
+    from ..spectrum_model import SpectrumModel, rolloff_end
 
     try:
-        model = SpectrumModel(energy, elements, settings, fit_range=family_range(onsets))
+        model = SpectrumModel(
+            energy,
+            elements,
+            settings,
+            fit_range=family_range(onsets),
+            data_start=rolloff_end(energy, y),
+        )
         if element not in model.modelled:
             return None
         with warnings.catch_warnings():

@@ -246,7 +246,7 @@ def _fit_mean_spectrum(plan, mean, low_loss):
     It decides the edges, the calibration and the background shape that
     every pixel shares.
     """
-    from ..spectrum_model import SpectrumModel
+    from ..spectrum_model import SpectrumModel, rolloff_end
 
     ll = None
     if low_loss is not None:
@@ -264,6 +264,7 @@ def _fit_mean_spectrum(plan, mean, low_loss):
         near_edge="exclude",
         low_loss=ll,
         zero_index=plan.zero_index,
+        data_start=rolloff_end(plan.energy, np.nan_to_num(mean)),
     )
     window = plan.window
     if not model.modelled:

@@ -19,6 +19,8 @@ NoiseModel, estimate_noise
     Channel variance gain x model + (epsilon x model)**2, and its estimate.
 EdgeShift
     The measured shift of one edge family, from which the calibration comes.
+rolloff_end
+    Where the rise of a spectrum's first channels (a roll-off) ends.
 segment_breaks
     Where the power-law background starts anew between edge families far apart.
 plan_edges
@@ -28,7 +30,7 @@ MIN_FIT_ENERGY, MAX_OFFSET, PLAUSIBLE_SETTINGS, BACKGROUND_EXPONENTS, DEFAULT_MI
     The model's limits and defaults.
 """
 
-from ._background import BACKGROUND_EXPONENTS, power_law_columns, segment_breaks
+from ._background import BACKGROUND_EXPONENTS, power_law_columns, rolloff_end, segment_breaks
 from ._calibration import Calibration
 from ._edges import plan_edges
 from ._fine_structure import near_edge_columns, near_edge_extent
@@ -52,6 +54,7 @@ __all__ = [
     "estimate_noise",
     "plan_edges",
     "power_law_columns",
+    "rolloff_end",
     "segment_breaks",
     "near_edge_columns",
     "near_edge_extent",

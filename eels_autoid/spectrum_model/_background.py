@@ -19,6 +19,7 @@ __all__ = [
     "offset_columns",
     "reference_energy",
     "pre_edge_start",
+    "rolloff_end",
     "segment_breaks",
     "segment_masks",
 ]
@@ -53,6 +54,54 @@ def offset_columns(energy):
     energy = np.asarray(energy, dtype=float)
     span = max(float(np.ptp(energy)), 1e-9)
     return np.column_stack([np.ones_like(energy), (energy - energy.mean()) / span])
+
+
+# The first channels of a spectrum are searched this far (eV) for a rise, and
+# a rise counts when it climbs this fraction above the first channel.
+ROLLOFF_SPAN = 15.0
+ROLLOFF_RISE = 0.02
+# ... and this many times the noise of one channel, so that noise alone does
+# not make a roll-off.
+ROLLOFF_NOISE = 5.0
+
+
+def rolloff_end(energy, data, span=ROLLOFF_SPAN, smooth=2.0):
+    """Where a spectrum's initial rise ends (eV): the first energy a background fit may use.
+
+    Above the plasmons a background only falls with energy loss. Where the
+    first channels of a spectrum rise instead (the spectrometer's or the
+    detector's roll-off at the end of the recorded range, or a splice), they
+    are not background: a fit that starts there bends the background and
+    misreads every edge after it. Returns the energy of the highest channel
+    (after a running median over ``smooth`` eV) within ``span`` eV of the
+    start, where it stands more than :data:`ROLLOFF_RISE` and
+    :data:`ROLLOFF_NOISE` times the noise of one channel above the first
+    channel, and the spectrum does not fall before it (an edge or a plasmon
+    near the start); else the first energy.
+    """
+    from scipy.ndimage import median_filter
+
+    energy = np.asarray(energy, dtype=float)
+    y = np.asarray(data, dtype=float)
+    if len(energy) < 3 or not np.all(np.isfinite(y[: min(len(y), 3)])):
+        return float(energy[0])
+    scale = abs(float(energy[1] - energy[0]))
+    size = max(3, 2 * int(np.ceil(0.5 * smooth / scale)) + 1)
+    head = np.flatnonzero(energy <= energy[0] + span)
+    # The median's window reaches past the head: no edge effect at its end.
+    ys = median_filter(np.nan_to_num(y[: head[-1] + size]), size=size, mode="nearest")[: len(head)]
+    top = int(np.argmax(ys))
+    # Noise of one channel, from the channel-to-channel differences.
+    raw = np.nan_to_num(y[: len(head)])
+    noise = 1.4826 * float(np.median(np.abs(np.diff(raw)))) / np.sqrt(2.0) if len(raw) > 2 else 0.0
+    rise = ys[top] - ys[0]
+    if top == 0 or ys[0] <= 0 or rise <= ROLLOFF_RISE * ys[0] or rise <= ROLLOFF_NOISE * noise:
+        return float(energy[0])
+    # A roll-off climbs from the first channel on; a spectrum that first
+    # falls and then rises holds an edge (or a plasmon) near its start.
+    if ys[: top + 1].min() < (1.0 - ROLLOFF_RISE) * ys[0]:
+        return float(energy[0])
+    return float(energy[top])
 
 
 # A fit needs no more pre-edge range than this below its first edge (eV, or

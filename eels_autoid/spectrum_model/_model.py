@@ -155,6 +155,10 @@ class SpectrumModel:
     low_loss : array_like, optional
         A low loss on the same dispersion, and the index of its zero-loss
         channel ``zero_index``: the edges are convolved with it.
+    data_start : float, optional
+        The lowest loss (eV) the data allow a background fit from, also
+        when ``fit_range`` is given: :func:`~eels_autoid.spectrum_model.rolloff_end`
+        of the spectrum, past the rise of its first channels.
     """
 
     def __init__(
@@ -172,6 +176,7 @@ class SpectrumModel:
         exponents=BACKGROUND_EXPONENTS,
         near_edge="basis",
         segments=True,
+        data_start=None,
     ):
         energy = np.asarray(energy, dtype=float)
         if energy.ndim != 1 or len(energy) < 10:
@@ -193,6 +198,8 @@ class SpectrumModel:
         self.edge_shifts = []
         lo, hi = (energy[0], energy[-1]) if fit_range is None else fit_range
         lo = max(lo, energy[0], MIN_FIT_ENERGY)
+        if data_start is not None:
+            lo = max(lo, float(data_start))
         hi = min(hi, energy[-1])
         hi, decisions = self._end_below_cut_edges(lo, hi, margins)
         # A lanthanide is quantified from M4,5 where M4,5 is fitted: decided
