@@ -64,13 +64,20 @@ def _resolve_model(model):
 
 
 def _without_rolloff(spectra, axis):
-    """``spectra`` with the channels of an initial roll-off set to NaN (not measured)."""
+    """``spectra`` with the channels of an initial climb set to NaN (not measured).
+
+    The climb (:func:`~eels_autoid.spectrum_model.rolloff_end`) is judged on
+    the block's mean spectrum: an instrument's roll-off is the same in every
+    pixel, and one pixel's noise would make it flicker. Returns ``spectra``
+    itself where there is none.
+    """
     from ..spectrum_model import rolloff_end
 
-    energy = axis.offset + axis.scale * np.arange(spectra.shape[-1])
-    mean = np.nanmean(spectra, axis=0) if len(spectra) else None
-    if mean is None:
+    if not len(spectra):
         return spectra
+    energy = axis.offset + axis.scale * np.arange(spectra.shape[-1])
+    finite = np.isfinite(spectra)
+    mean = np.where(finite, spectra, 0.0).sum(axis=0) / np.maximum(finite.sum(axis=0), 1)
     end = rolloff_end(energy, mean)
     k = int(np.searchsorted(energy, end - 1e-9))
     if k == 0:
@@ -96,6 +103,7 @@ def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
         x = model_input(spectra[rows][ok], axis.offset, axis.scale, net.grid)
         mean, spread = net.predict(x, member_spread=True)
         if cut is not spectra:
+            # A roll-off or an edge at the window's start: read both ways.
             xc = model_input(cut[rows][ok], axis.offset, axis.scale, net.grid)
             mean_c, spread_c = net.predict(xc, member_spread=True)
             better = mean_c > mean
