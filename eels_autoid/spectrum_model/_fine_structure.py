@@ -47,16 +47,12 @@ def near_edge_columns(energy, extent, spacing=BASIS_SPACING):
         return np.zeros((len(energy), 0))
     step = abs(float(np.median(np.diff(energy)))) if len(energy) > 1 else spacing
     spacing = max(spacing, 2.0 * step)
-    # Each Gaussian lies whole inside the extent (its centre three widths
-    # from either end): one cut at an end would put a step there, which
-    # could pass for an edge's rise.
-    sigma = spacing / 2
-    centres = np.arange(start + 3 * sigma, end - 3 * sigma + 1e-9, spacing)
+    centres = np.arange(start + spacing / 2, end, spacing)
     lo, hi = energy[inside].min(), energy[inside].max()
     centres = centres[(centres >= lo) & (centres <= hi)]
     if not len(centres):
         return np.zeros((len(energy), 0))
-    g = np.exp(-0.5 * ((energy[:, None] - centres[None, :]) / sigma) ** 2)
+    g = np.exp(-0.5 * ((energy[:, None] - centres[None, :]) / (spacing / 2)) ** 2)
     g *= inside[:, None]
     # Each Gaussian's area is taken from a smooth hump over the extent (a
     # Hann window), not from a constant: a constant would put steps at the
