@@ -70,9 +70,10 @@ def rolloff_end(energy, data, span=ROLLOFF_SPAN, smooth=2.0):
 
     Above the plasmons a background only falls with energy loss. Where the
     first channels of a spectrum rise instead (the spectrometer's or the
-    detector's roll-off at the end of the recorded range, or a splice), they
-    are not background: a fit that starts there bends the background and
-    misreads every edge after it. Returns the energy of the highest channel
+    detector's roll-off at the end of the recorded range, a splice, or an
+    edge whose onset lies just below the window), they are not background: a
+    fit that starts there bends the background and misreads every edge
+    after it. Returns the energy of the highest channel
     (after a running median over ``smooth`` eV) within ``span`` eV of the
     start, where it stands more than :data:`ROLLOFF_RISE` and
     :data:`ROLLOFF_NOISE` times the noise of one channel above the first
