@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._onsets import without_spikes
+
 __all__ = [
     "BACKGROUND_EXPONENTS",
     "PRE_EDGE",
@@ -65,7 +67,7 @@ ROLLOFF_RISE = 0.02
 ROLLOFF_NOISE = 5.0
 
 
-def rolloff_end(energy, data, span=ROLLOFF_SPAN, smooth=2.0):
+def rolloff_end(energy, data, span=ROLLOFF_SPAN):
     """Where a spectrum's initial rise ends (eV): the first energy a background fit may use.
 
     Above the plasmons a background only falls with energy loss. Where the
@@ -73,24 +75,20 @@ def rolloff_end(energy, data, span=ROLLOFF_SPAN, smooth=2.0):
     detector's roll-off at the end of the recorded range, a splice, or an
     edge whose onset lies just below the window), they are not background: a
     fit that starts there bends the background and misreads every edge
-    after it. Returns the energy of the highest channel
-    (after a running median over ``smooth`` eV) within ``span`` eV of the
-    start, where it stands more than :data:`ROLLOFF_RISE` and
+    after it. Returns the energy of the highest channel within ``span`` eV
+    of the start (after the running median that keeps spikes out of the
+    edges' rises), where it stands more than :data:`ROLLOFF_RISE` and
     :data:`ROLLOFF_NOISE` times the noise of one channel above the first
     channel, and the spectrum does not fall before it (an edge or a plasmon
     near the start); else the first energy.
     """
-    from scipy.ndimage import median_filter
-
     energy = np.asarray(energy, dtype=float)
     y = np.asarray(data, dtype=float)
     if len(energy) < 3 or not np.all(np.isfinite(y[: min(len(y), 3)])):
         return float(energy[0])
     scale = abs(float(energy[1] - energy[0]))
-    size = max(3, 2 * int(np.ceil(0.5 * smooth / scale)) + 1)
     head = np.flatnonzero(energy <= energy[0] + span)
-    # The median's window reaches past the head: no edge effect at its end.
-    ys = median_filter(np.nan_to_num(y[: head[-1] + size]), size=size, mode="nearest")[: len(head)]
+    ys = without_spikes(np.nan_to_num(y), scale)[: len(head)]
     top = int(np.argmax(ys))
     # Noise of one channel, from the channel-to-channel differences.
     raw = np.nan_to_num(y[: len(head)])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EdgeShift", "edge_shifts", "combine_shifts"]
+__all__ = ["EdgeShift", "edge_shifts", "combine_shifts", "without_spikes"]
 
 # Smoothing (eV) of the derivative, and the width (eV) of the slope removed.
 _SMOOTH = 1.0
@@ -75,7 +75,7 @@ class EdgeShift:
         return (self.weight / _CLEAR_EDGE_STD) ** 2
 
 
-def _without_spikes(y, scale):
+def without_spikes(y, scale):
     """``y`` after a running median over :data:`SPIKE_WIDTH` eV (at least 3 channels).
 
     Spikes (X-ray hits, hot channels) are a channel or two wide; their
@@ -121,7 +121,7 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
     scale = float(energy[1] - energy[0])
     step = step or max(scale / 2, 0.1)
     shifts = np.arange(-max_shift, max_shift + 1e-9, step)
-    rise = _rise(_without_spikes(data, scale), scale)
+    rise = _rise(without_spikes(data, scale), scale)
     out = []
     for (element, family), onsets in families.items():
         onset = min(onsets)
