@@ -70,3 +70,14 @@ def test_quantify_is_not_misled_by_a_rolloff(o_ti):
             assert got[el] == pytest.approx(n / total, rel=0.02), (el, got)
         assert q.spectrum_fit.energy[0] >= energy[0] + (5.0 if y is not data else 0.0)
         np.testing.assert_array_equal(signal.data, original)
+
+
+def test_rolloff_end_of_input_it_cannot_judge_is_the_first_energy(o_ti):
+    """Not-finite first channels, a dark-subtracted (negative) start, a tiny window."""
+    energy, data = o_ti
+    rolled = _rolled(energy, data)
+    holed = rolled.copy()
+    holed[1] = np.nan
+    assert rolloff_end(energy, holed) == energy[0]
+    assert rolloff_end(energy, rolled - 2 * rolled.max()) == energy[0]
+    assert rolloff_end(energy[:2], rolled[:2]) == energy[0]
