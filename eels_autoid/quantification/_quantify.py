@@ -358,11 +358,24 @@ def _solve_pixels(signal, low_loss, problem, show_progressbar):
         results = _fit_in_memory(signal.data, ll_data, problem, show_progressbar)
     else:
         results = _fit_lazy(signal.data, ll_data, problem, show_progressbar)
-    bad = int(np.isnan(results[..., 0]).sum())
+    fitted = np.isfinite(results[..., 0])
+    bad = int((~fitted).sum())
     if bad:
         warnings.warn(
             f"{bad} spectra hold NaN or inf values in the fitted range (or their low loss "
             "does, or holds no intensity): their results are NaN.",
+            UserWarning,
+            stacklevel=3,
+        )
+    lay = output_layout(problem.n_columns, problem.n_elements)
+    # Fitted, but no element's amount above 0: fractions of nothing are
+    # undefined (vacuum, a hole, or too few counts to see any edge).
+    empty = int((fitted & np.isnan(results[..., lay["fractions"]]).all(axis=-1)).sum())
+    if empty:
+        warnings.warn(
+            f"In {empty} of {fitted.size} spectra no element's edges have an amount above 0 "
+            "(vacuum, a hole, or too few counts to see any edge): their atomic fractions "
+            "are NaN; the amounts and their uncertainties are kept.",
             UserWarning,
             stacklevel=3,
         )

@@ -212,3 +212,30 @@ def test_noisy_channels_near_zero_do_not_outweigh_an_edge(real_spectra_dir):
         q = quantify(s, elements=["B", "N"])
     fractions = {r.element: r.atomic_fraction for r in q.summary()}
     assert 0.3 < fractions["N"] < 0.7 and 0.3 < fractions["B"] < 0.7
+
+
+def test_spectra_without_any_edge_warn_and_give_nan_fractions(oxide):
+    """A vacuum pixel has no element to take a share of: NaN, with a warning, amounts kept."""
+    s = oxide.deepcopy()
+    s.data[1, 2] = 0.0
+    with pytest.warns(UserWarning, match="In 1 of 6 spectra no element's edges"):
+        q = quantify(s, elements=["O", "Ti"])
+    assert np.isnan(q.maps["O"].data[1, 2]) and np.isnan(q.maps["Ti"].data[1, 2])
+    assert np.isfinite(q.maps["O"].data[0, 0])
+    assert oxide.data[1, 2].sum() > 0  # the user's signal is untouched
+
+
+def test_low_count_rim_of_a_real_map_is_reported(real_spectra_dir):
+    """FeOx: the rim pixels (a tenth of the counts) show no edge; they are named, not hidden."""
+    import hyperspy.api as hs
+
+    s = hs.load(real_spectra_dir / "FeOx_SI_19x17.dm3")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        q = quantify(s, elements=["Fe", "O"])
+    empty = np.isnan(q.maps["Fe"].data)
+    messages = [str(w.message) for w in caught if "no element's edges" in str(w.message)]
+    assert len(messages) == 1 and f"In {int(empty.sum())} of {empty.size} spectra" in messages[0]
+    counts = s.data.sum(axis=-1)
+    assert 0 < empty.sum() < empty.size / 2
+    assert np.median(counts[empty]) < 0.5 * np.median(counts[~empty])
