@@ -54,7 +54,12 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         probabilities stay the network's. ``result.check`` holds the evidence. Candidates it cannot
         judge (background-subtracted input, channels coarser than 5 eV, too
         few counts, lanthanide N4,5 edges alone) are left to the network,
-        with a warning. ``False`` gives the network alone.
+        with a warning. Where the check places the energy axis 5 eV or more
+        from where it says (candidates' edge rises, without a ``low_loss``),
+        the spectra are read again on the placed axis, with a warning, and
+        ``result.energy_shift`` reports the move; a lazy result is read on
+        the axis as it is (``result.check.offset`` gives the placement).
+        ``False`` gives the network alone.
     search : bool, default False
         With the check, search the residual of the confirmed elements' fit
         for elements the network did not propose: every other element with

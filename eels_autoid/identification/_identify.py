@@ -115,6 +115,11 @@ def _predict_block(block, *, net, axis, n_out, batch_size, member_spread):
     return out if member_spread else out[..., 0, :]
 
 
+# The check's placement of the axis (eV) beyond which the spectra are read
+# again on the placed axis: more than a chemical shift (3 eV) and a white
+# line's uncertain position above its onset.
+REREAD_OFFSET = 5.0
+
 # Candidates for the calibration: elements the network gives at least
 # CANDIDATE_SHARE of their threshold on the summed spectrum (as for the
 # check), read at each of these trial offsets (eV): on a miscalibrated axis
@@ -333,7 +338,8 @@ def identify_edges(
     UserWarning
         When the window lies partly outside the model's range (it is cropped),
         when the data hold NaN or inf (treated as not measured), and when
-        spectra are all zero (their probabilities are 0).
+        spectra are all zero (their probabilities are 0), and when the check
+        places the axis 5 eV or more off and the spectra are read again there.
 
     Examples
     --------
@@ -354,6 +360,94 @@ def identify_edges(
     net = _resolve_model(model)
     if calibrate and low_loss is None:
         axis = axis.shifted(_self_calibration(signal, net, axis, batch_size))
+    if lazy_output is None:
+        lazy_output = is_lazy(signal.data)
+    read = functools.partial(
+        _read,
+        signal,
+        net=net,
+        threshold=threshold,
+        min_area_fraction=min_area_fraction,
+        batch_size=batch_size,
+        show_progressbar=show_progressbar,
+        lazy_output=lazy_output,
+        check=check,
+        search=search,
+    )
+    if not check or low_loss is not None or lazy_output:
+        # A zero-loss peak places the axis; a lazy result is checked when
+        # asked for, so its axis is read as it is.
+        return read(axis)
+    with warnings.catch_warnings(record=True) as first:
+        warnings.simplefilter("always")
+        result = read(axis)
+    moved = _reread(read, axis, result)
+    if moved is None:
+        _replay(first)
+    return result if moved is None else moved
+
+
+def _replay(caught):
+    """Warn again what ``catch_warnings(record=True)`` caught, each message once."""
+    seen = set()
+    for w in caught:
+        key = (w.category, str(w.message))
+        if key not in seen:
+            seen.add(key)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _reread(read, axis, result):
+    """The result read again on the axis the check placed, where that is far off; else None.
+
+    The check places the axis by its candidates' edge rises
+    (:meth:`eels_autoid.spectrum_model.SpectrumModel.calibrate`). Read on an
+    axis off by more than a chemical shift, the network proposes the wrong
+    elements (an O K edge 10 eV low reads as V L2,3): read again on the
+    placed axis, the answer is kept where the check, with the new reading's
+    candidates, leaves that axis in place.
+    """
+    from ..spectrum_model._model import MAX_SHIFT
+
+    placed = result.check
+    offset = float(placed.offset or 0.0) if placed is not None else 0.0
+    if not np.isfinite(offset) or abs(offset) < REREAD_OFFSET:
+        return None
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        try:
+            moved = read(axis.shifted(offset))
+        except ValueError:  # the placed axis leaves the model's range
+            return None
+    if moved.check is None or not abs(float(moved.check.offset or 0.0)) < MAX_SHIFT:
+        # The new reading's candidates ask for yet another axis: no
+        # calibration puts every edge in place.
+        return None
+    _replay(again)
+    warnings.warn(
+        f"The edges place the energy axis {offset:+.1f} eV off: the spectra were read on the "
+        "placed axis (result.energy_shift, which quantify and the plots use). A low loss with "
+        "its zero-loss peak is the precise route.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return moved
+
+
+def _read(
+    signal,
+    axis,
+    *,
+    net,
+    threshold,
+    min_area_fraction,
+    batch_size,
+    show_progressbar,
+    lazy_output,
+    check,
+    search,
+):
+    """The network's reading of ``signal`` on ``axis``, checked (see :func:`identify_edges`)."""
     grid = net.grid
     lo, hi = grid.valid_range
     start, end = max(axis.offset, lo), min(axis.end, hi)
@@ -368,7 +462,7 @@ def identify_edges(
             f"The energy range {axis.offset:.1f}..{axis.end:.1f} eV extends beyond the model's "
             f"range {lo:.0f}..{hi:.0f} eV; only {start:.0f}..{end:.0f} eV is used.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     thresholds = net.card.thresholds(threshold)
     observable = observable_elements(start, end)
@@ -380,14 +474,10 @@ def identify_edges(
             "channels merge (Ti L3/L2, neighbouring elements), so elements may be missed. The "
             "probabilities are computed all the same.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
     data = signal.data
-    lazy_input = is_lazy(data)
-    if lazy_output is None:
-        lazy_output = lazy_input
-
     import dask.array as da
 
     nav_ndim = data.ndim - 1
