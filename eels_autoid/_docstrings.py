@@ -58,7 +58,8 @@ IDENTIFY_PARAMETERS = """model : str, pathlib.Path or IdentificationModel, optio
         from where it says (candidates' edge rises, without a ``low_loss``),
         the spectra are read again on the placed axis, with a warning, and
         ``result.energy_shift`` reports the move; a lazy result is read on
-        the axis as it is (``result.check.offset`` gives the placement).
+        the axis as it is (``result.check.offset`` gives the placement, and
+        a warning says when it is that far off).
         ``False`` gives the network alone.
     search : bool, default False
         With the check, search the residual of the confirmed elements' fit

@@ -274,6 +274,16 @@ def _check(
             UserWarning,
             stacklevel=3,
         )
+    if abs(result.offset) >= REREAD_OFFSET:
+        # Kept only where no second reading replaces this one (identify_edges).
+        warnings.warn(
+            f"The edges place the energy axis {result.offset:+.1f} eV off, but the spectra were "
+            "read on the axis as given (a lazy result is not read again, nor one whose reading "
+            "on the placed axis asks for yet another): calibrate the axis, e.g. with a low loss "
+            "and its zero-loss peak.",
+            UserWarning,
+            stacklevel=3,
+        )
     return result
 
 
