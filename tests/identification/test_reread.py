@@ -8,33 +8,10 @@ import pytest
 from eels_autoid import identify_edges, quantify
 
 
-@pytest.fixture(scope="module")
-def superlattice_sum():
-    """The summed simulated LaMnO3 / BaTiO3 / SrTiO3 superlattice, on a calibrated axis."""
-    from eels_autoid.simulate import superlattice
-
-    s = superlattice(
-        (4, 24),
-        seed=3,
-        beam_energy=200.0,
-        instrument_shift=(0.0, 0.0),
-        scale_error=(0.0, 0.0),
-        chemical_shift=(0.0, 0.0),
-    )
-    return s.sum(s.axes_manager.navigation_axes)
-
-
-def _shifted(s, shift):
-    """A copy whose axis reads ``shift`` eV too high."""
-    out = s.deepcopy()
-    out.axes_manager.signal_axes[0].offset += shift
-    return out
-
-
 @pytest.mark.parametrize("shift", [-10.0, 10.0, 15.0, 20.0])
-def test_an_axis_far_off_is_read_again_where_the_edges_place_it(superlattice_sum, shift):
+def test_an_axis_far_off_is_read_again_where_the_edges_place_it(superlattice_sum, shift, shifted):
     plain = identify_edges(superlattice_sum)
-    s = _shifted(superlattice_sum, shift)
+    s = shifted(superlattice_sum, shift)
     offset = s.axes_manager.signal_axes[0].offset
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -50,16 +27,16 @@ def test_an_axis_far_off_is_read_again_where_the_edges_place_it(superlattice_sum
     assert s.axes_manager.signal_axes[0].offset == offset
 
 
-def test_an_axis_a_few_ev_off_is_read_as_it_is(superlattice_sum):
+def test_an_axis_a_few_ev_off_is_read_as_it_is(superlattice_sum, shifted):
     """Within a chemical shift and a white line's width the check's windows place the edges."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        result = identify_edges(_shifted(superlattice_sum, 2.0))
+        result = identify_edges(shifted(superlattice_sum, 2.0))
     assert result.energy_shift == 0.0
 
 
-def test_a_lazy_result_reports_the_placement_without_reading_again(superlattice_sum):
-    s = _shifted(superlattice_sum, 10.0).as_lazy()
+def test_a_lazy_result_reports_the_placement_without_reading_again(superlattice_sum, shifted):
+    s = shifted(superlattice_sum, 10.0).as_lazy()
     result = identify_edges(s)
     assert result.energy_shift == 0.0
     with pytest.warns(UserWarning, match="read on the axis as given"):

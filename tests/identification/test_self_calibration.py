@@ -6,33 +6,10 @@ import pytest
 from eels_autoid import identify_edges
 
 
-@pytest.fixture(scope="module")
-def superlattice_sum():
-    """The summed simulated LaMnO3 / BaTiO3 / SrTiO3 superlattice, on a calibrated axis."""
-    from eels_autoid.simulate import superlattice
-
-    s = superlattice(
-        (4, 24),
-        seed=3,
-        beam_energy=200.0,
-        instrument_shift=(0.0, 0.0),
-        scale_error=(0.0, 0.0),
-        chemical_shift=(0.0, 0.0),
-    )
-    return s.sum(s.axes_manager.navigation_axes)
-
-
-def _shifted(s, shift):
-    """A copy whose axis reads ``shift`` eV too high."""
-    out = s.deepcopy()
-    out.axes_manager.signal_axes[0].offset += shift
-    return out
-
-
 @pytest.mark.parametrize("shift", [-20.0, -15.0, -10.0, 10.0, 15.0, 20.0])
-def test_a_shifted_axis_is_placed_back_and_its_elements_found(superlattice_sum, shift):
+def test_a_shifted_axis_is_placed_back_and_its_elements_found(superlattice_sum, shift, shifted):
     plain = identify_edges(superlattice_sum)
-    result = identify_edges(_shifted(superlattice_sum, shift), calibrate=True)
+    result = identify_edges(shifted(superlattice_sum, shift), calibrate=True)
     assert result.energy_shift == pytest.approx(-shift, abs=1.5)
     assert result.elements == plain.elements
 
@@ -43,8 +20,8 @@ def test_a_calibrated_axis_is_left_alone(superlattice_sum):
     assert identify_edges(superlattice_sum).energy_shift == 0.0
 
 
-def test_the_signal_is_not_modified(superlattice_sum):
-    s = _shifted(superlattice_sum, 10.0)
+def test_the_signal_is_not_modified(superlattice_sum, shifted):
+    s = shifted(superlattice_sum, 10.0)
     before = (s.axes_manager.signal_axes[0].offset, s.data.copy())
     identify_edges(s, calibrate=True)
     assert s.axes_manager.signal_axes[0].offset == before[0]
@@ -62,10 +39,12 @@ def test_a_spectrum_without_edges_is_not_moved():
     assert identify_edges(s, calibrate=True).energy_shift == 0.0
 
 
-def test_quantify_places_the_edges_where_the_identification_calibrated_them(superlattice_sum):
+def test_quantify_places_the_edges_where_the_identification_calibrated_them(
+    superlattice_sum, shifted
+):
     from eels_autoid import quantify
 
-    shifted = _shifted(superlattice_sum, 12.0)
+    shifted = shifted(superlattice_sum, 12.0)
     result = identify_edges(shifted, calibrate=True)
     q = quantify(shifted, result)
     assert q.energy_offset == result.energy_shift
