@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onsets import without_spikes
+from ._onsets import SPIKE_WIDTH, without_spikes
 
 __all__ = [
     "BACKGROUND_EXPONENTS",
@@ -88,7 +88,10 @@ def rolloff_end(energy, data, span=ROLLOFF_SPAN):
         return float(energy[0])
     scale = abs(float(energy[1] - energy[0]))
     head = np.flatnonzero(energy <= energy[0] + span)
-    ys = without_spikes(np.nan_to_num(y), scale)[: len(head)]
+    # Only the head is judged: the running median over it and a window's
+    # width beyond (the same values there as over the whole spectrum).
+    margin = len(head) + int(np.ceil(SPIKE_WIDTH / scale)) + 2
+    ys = without_spikes(np.nan_to_num(y[:margin]), scale)[: len(head)]
     top = int(np.argmax(ys))
     # Noise of one channel, from the channel-to-channel differences.
     raw = np.nan_to_num(y[: len(head)])
