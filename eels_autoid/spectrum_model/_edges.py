@@ -1,15 +1,16 @@
 """Which subshell edges of each element the spectrum model holds, and their shapes.
 
 Start from the subshells exspy adds for the elements (every subshell whose
-onset lies in the window), drop those the window cannot constrain, add the
-identification edges exspy's database lacks (S K, Cl K, Ru L2,3 ...), and
-apply the one physical exception: a lanthanide's N4,5 giant resonance is a
+onset lies in the window), add those exspy's database lacks but the bundled
+GOS tables hold (S K, Cl K, Ru L2,3, the N edges of Hf..Bi ...), drop those
+the window cannot constrain, and apply the one physical exception: a lanthanide's N4,5 giant resonance is a
 collective 4d->4f excitation that one-electron tables do not reproduce, so a
 lanthanide is quantified from M4,5 wherever M4,5 is in the window.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +101,56 @@ def _missing_families(element, exspy_subshells):
     return extra
 
 
+@functools.cache
+def _tabulated():
+    from ..gos import available_tables
+
+    return {el: frozenset(tables) for el, tables in available_tables().items()}
+
+
+def _tabulated_subshells(element, listed):
+    """Subshells of ``element`` with a bundled GOS table that are not in ``listed``.
+
+    All of an element's subshells carry its amount: an edge left out (Ir N2,3
+    under O K, Y M1) puts its intensity on the background or on another
+    element. A lanthanide's N edges are left out: its N4,5 giant resonance,
+    which the tables do not hold, would set their size.
+    """
+    from ..gos import TABLE_OF
+
+    tables = _tabulated().get(element, frozenset())
+    out = []
+    for sub in vocabulary.subshell_onsets(element):
+        if sub in listed or "," in sub or TABLE_OF.get(sub) not in tables:
+            continue
+        if element in LANTHANIDES and sub.startswith("N"):
+            continue
+        out.append(sub)
+    return out
+
+
+def _shell_cut_at_start(decisions, cut, before):
+    """Drop the minor subshells of the shells ``cut``: ``{(element, shell letter)}``.
+
+    A main edge the window's start cuts leaves its intensity (Ir N4,5's
+    delayed maximum) under its shell's weaker edges above it, which would
+    grow to take it.
+    """
+    return [
+        EdgeDecision(
+            d.element,
+            d.subshell,
+            d.onset,
+            "dropped",
+            f"the element's main {d.subshell[0]} edge is cut by the start of the fitted "
+            f"range (less than {before:g} eV above it), and its tail lies beneath this one",
+        )
+        if d.fitted and d.subshell not in MAJOR_SUBSHELLS and (d.element, d.subshell[0]) in cut
+        else d
+        for d in decisions
+    ]
+
+
 def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanide_m45=False):
     """Decide the edges to fit in the window ``[start, end]`` (eV).
 
@@ -122,11 +173,13 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
     """
     before, after = margins
     exspy_subs = _exspy_subshells(elements, start, end)
-    decisions = []
+    decisions, cut = [], set()
     for el in elements:
         onsets = vocabulary.subshell_onsets(el)
         candidates = [(sub, "kept") for sub in exspy_subs[el]]
         candidates += [(sub, "added") for sub in _missing_families(el, exspy_subs[el])]
+        listed = {sub for sub, _ in candidates}
+        candidates += [(sub, "added") for sub in _tabulated_subshells(el, listed)]
         candidates = [(s, st) for s, st in candidates if start <= onsets[s] <= end]
         # The subshells of one edge (L3 and L2, M5 and M4) stand or fall together,
         # judged at the edge's first onset: the second lies in its fine structure.
@@ -138,6 +191,8 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
             onset = float(onsets[sub])
             first = float(family_onset[_FAMILY_OF.get(sub, sub)])
             if first < start + before:
+                if sub in MAJOR_SUBSHELLS:
+                    cut.add((el, sub[0]))
                 decisions.append(
                     EdgeDecision(
                         el,
@@ -162,6 +217,7 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
                 )
             else:
                 decisions.append(EdgeDecision(el, sub, onset, status))
+    decisions = _shell_cut_at_start(decisions, cut, before)
     if lanthanide_m45:
         decisions = lanthanide_rule(decisions)
     # An element whose only edges are weak minor subshells is not quantified.

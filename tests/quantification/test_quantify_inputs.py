@@ -88,7 +88,7 @@ def test_edges_too_close_to_the_window_ends_are_dropped(oxide):
         q = quantify(oxide, elements=["O", "Ti"], signal_range=(440.0, 900.0))
     dropped = {d.name: d.reason for d in q.dropped_edges}
     assert "no pre-edge background" in dropped["Ti_L3"]
-    assert "minor subshells" in dropped["Ti_L1"]
+    assert "cut by the start" in dropped["Ti_L1"]
     assert q.elements == ["O"]
     # Smaller margins keep it.
     q = quantify(

@@ -119,7 +119,7 @@ def test_a_smooth_misfit_widens_the_uncertainty_and_noise_does_not():
 # (b) An edge whose maximum lies far above its onset.
 def test_delayed_zirconium_m45_edge_beside_oxygen_k():
     energy = _axis(100, 800)
-    amounts = {"O": O_K, "Zr": (150.0, ["M5", "M4", "M3", "M2"])}
+    amounts = {"O": O_K, "Zr": (150.0, ["M5", "M4", "M3", "M2", "M1"])}
     data = core_loss(energy, amounts, background=BACKGROUND, seed=2)
     _assert_fractions(_quantify(data, energy, amounts), amounts)
 

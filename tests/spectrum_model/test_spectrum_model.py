@@ -152,7 +152,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="background"):
         SpectrumModel(energy, ["O"], SETTINGS, background="linear")
     with pytest.raises(ValueError, match="No element"):
-        SpectrumModel(energy, ["Au"], SETTINGS).fit(_spectrum(energy))
+        SpectrumModel(energy, ["Be"], SETTINGS).fit(_spectrum(energy))
 
 
 def test_background_segment_breaks():
