@@ -32,9 +32,7 @@ def test_a_heavy_element_is_quantified_through_the_edges_exspy_lacks():
     # (N4,5 296 eV, N3 496 eV under O K, N2 578 eV, N1 691 eV) hold its signal.
     energy = np.arange(240.0, 1000.0, 0.5)
     subshells = ["N5", "N4", "N3", "N2", "N1"]
-    data = core_loss(
-        energy, {"Ir": (100.0, subshells), "O": (200.0, ["K"])}, background=(5e4, 3.0)
-    )
+    data = core_loss(energy, {"Ir": (100.0, subshells), "O": (200.0, ["K"])}, background=(5e4, 3.0))
     model = SpectrumModel(energy, ["Ir", "O"], SETTINGS)
     assert set(_fitted(model.decisions, "Ir")) == set(subshells)
     fit = model.fit(data)
