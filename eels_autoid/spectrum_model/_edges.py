@@ -2,7 +2,7 @@
 
 Start from the subshells exspy adds for the elements (every subshell whose
 onset lies in the window), add those exspy's database lacks but the bundled
-GOS tables hold (S K, Cl K, Ru L2,3, the N edges of Hf..Bi ...), drop those
+GOS tables hold (S K, Cl K, Ru L2,3, Y M1, the N edges of Rh..Bi ...), drop those
 the window cannot constrain, and apply the one physical exception: a
 lanthanide's N4,5 giant resonance is a collective 4d->4f excitation that
 one-electron tables do not reproduce, so a lanthanide is quantified from M4,5
