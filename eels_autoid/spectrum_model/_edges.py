@@ -86,22 +86,6 @@ def _exspy_subshells(elements, start, end):
     return out
 
 
-def _missing_families(element, exspy_subshells):
-    """Subshells of ``element``'s identification edges that exspy's database lacks."""
-    extra = []
-    for edge in vocabulary.EDGES:
-        if edge.element != element:
-            continue
-        for sub in edge.subshells:
-            if (
-                sub not in exspy_subshells
-                and vocabulary.subshell_source(element, sub) == "xraydb"
-                and sub not in extra
-            ):
-                extra.append(sub)
-    return extra
-
-
 @functools.cache
 def _tabulated():
     from ..gos import available_tables
@@ -109,13 +93,13 @@ def _tabulated():
     return {el: frozenset(tables) for el, tables in available_tables().items()}
 
 
-def _tabulated_subshells(element, listed):
+def _added_subshells(element, listed):
     """Subshells of ``element`` with a bundled GOS table that are not in ``listed``.
 
     All of an element's subshells carry its amount: an edge left out (Ir N2,3
     under O K, Y M1) puts its intensity on the background or on another
-    element. A lanthanide's N edges are left out: its N4,5 giant resonance,
-    which the tables do not hold, would set their size.
+    element. A lanthanide's N edges beyond N4,5 are left out: its N4,5 giant
+    resonance, which the tables do not hold, would set their size.
     """
     from ..gos import TABLE_OF
 
@@ -124,10 +108,15 @@ def _tabulated_subshells(element, listed):
     for sub in vocabulary.subshell_onsets(element):
         if sub in listed or "," in sub or TABLE_OF.get(sub) not in tables:
             continue
-        if element in LANTHANIDES and sub.startswith("N"):
+        if element in LANTHANIDES and sub.startswith("N") and sub not in MAJOR_SUBSHELLS:
             continue
         out.append(sub)
     return out
+
+
+def _dropped(decision, reason):
+    """``decision`` marked as not fitted, for ``reason``."""
+    return EdgeDecision(decision.element, decision.subshell, decision.onset, "dropped", reason)
 
 
 def _shell_cut_at_start(decisions, cut, before):
@@ -138,11 +127,8 @@ def _shell_cut_at_start(decisions, cut, before):
     grow to take it.
     """
     return [
-        EdgeDecision(
-            d.element,
-            d.subshell,
-            d.onset,
-            "dropped",
+        _dropped(
+            d,
             f"the element's main {d.subshell[0]} edge is cut by the start of the fitted "
             f"range (less than {before:g} eV above it), and its tail lies beneath this one",
         )
@@ -178,9 +164,7 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
     for el in elements:
         onsets = vocabulary.subshell_onsets(el)
         candidates = [(sub, "kept") for sub in exspy_subs[el]]
-        candidates += [(sub, "added") for sub in _missing_families(el, exspy_subs[el])]
-        listed = {sub for sub, _ in candidates}
-        candidates += [(sub, "added") for sub in _tabulated_subshells(el, listed)]
+        candidates += [(sub, "added") for sub in _added_subshells(el, exspy_subs[el])]
         candidates = [(s, st) for s, st in candidates if start <= onsets[s] <= end]
         # The subshells of one edge (L3 and L2, M5 and M4) stand or fall together,
         # judged at the edge's first onset: the second lies in its fine structure.
@@ -228,13 +212,7 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
             decisions = [
                 d
                 if d.element != el or not d.fitted
-                else EdgeDecision(
-                    el,
-                    d.subshell,
-                    d.onset,
-                    "dropped",
-                    "only minor subshells of the element are in the fitted range",
-                )
+                else _dropped(d, "only minor subshells of the element are in the fitted range")
                 for d in decisions
             ]
     return sorted(decisions, key=lambda d: (vocabulary.atomic_number(d.element), d.onset))
@@ -248,11 +226,8 @@ def lanthanide_rule(decisions):
         if d.element in LANTHANIDES and d.fitted and d.subshell in ("M5", "M4")
     }
     return [
-        EdgeDecision(
-            d.element,
-            d.subshell,
-            d.onset,
-            "dropped",
+        _dropped(
+            d,
             "N edges of a lanthanide hold the 4d->4f giant resonance, which one-electron "
             "tables do not reproduce: quantified from M4,5",
         )
