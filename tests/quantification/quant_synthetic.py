@@ -11,6 +11,12 @@ import numpy as np
 from eels_autoid.gos import cross_section
 
 BEAM_ENERGY, COLLECTION_ANGLE = 200.0, 20.0
+# The same settings as the spectrum model takes them.
+SETTINGS = {
+    "beam_energy": BEAM_ENERGY,
+    "collection_angle": COLLECTION_ANGLE,
+    "convergence_angle": 0.0,
+}
 ATOMS_PER_NM2 = 1e10  # per barn
 
 # Core-loss and low-loss windows (eV) and the two elements of the synthetic

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "quantification"))
-from quant_synthetic import BEAM_ENERGY, COLLECTION_ANGLE, core_loss  # noqa: E402
+from quant_synthetic import SETTINGS, core_loss  # noqa: E402
 
 from eels_autoid.spectrum_model import (  # noqa: E402
     NoiseModel,
@@ -17,11 +17,6 @@ from eels_autoid.spectrum_model import (  # noqa: E402
     power_law_columns,
 )
 
-SETTINGS = {
-    "beam_energy": BEAM_ENERGY,
-    "collection_angle": COLLECTION_ANGLE,
-    "convergence_angle": 0.0,
-}
 OXIDE = {"O": (300.0, ["K"]), "Ti": (100.0, ["L3", "L2", "L1"])}
 
 

@@ -7,16 +7,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "quantification"))
-from quant_synthetic import BEAM_ENERGY, COLLECTION_ANGLE, core_loss  # noqa: E402
+from quant_synthetic import SETTINGS, core_loss  # noqa: E402
 
 from eels_autoid.spectrum_model import SpectrumModel  # noqa: E402
 from eels_autoid.spectrum_model._edges import plan_edges  # noqa: E402
-
-SETTINGS = {
-    "beam_energy": BEAM_ENERGY,
-    "collection_angle": COLLECTION_ANGLE,
-    "convergence_angle": 0.0,
-}
 
 
 def _fitted(decisions, element):
