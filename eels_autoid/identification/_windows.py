@@ -61,6 +61,9 @@ def fit_window(energy, y, elements, settings, onsets, element, offset):
             settings,
             fit_range=family_range(onsets),
             data_start=rolloff_end(energy, y),
+            # The others' weaker edges stay theirs (La M2,3 beside Ga L2,3);
+            # the element judged needs a main edge of its own here.
+            minor_alone=[el for el in elements if el != element],
         )
         if element not in model.modelled:
             return None

@@ -99,14 +99,22 @@ def _added_subshells(element, listed):
     All of an element's subshells carry its amount: an edge left out (Ir N2,3
     under O K, Y M1) puts its intensity on the background or on another
     element. A lanthanide's N edges beyond N4,5 are left out: its N4,5 giant
-    resonance, which the tables do not hold, would set their size.
+    resonance, which the tables do not hold, would set their size. A second
+    name for a listed edge (exspy's C K1a beside C K) is not a second edge.
     """
     from ..gos import TABLE_OF
 
     tables = _tabulated().get(element, frozenset())
+    onsets = vocabulary.subshell_onsets(element)
     out = []
-    for sub in vocabulary.subshell_onsets(element):
+    for sub in onsets:
         if sub in listed or "," in sub or TABLE_OF.get(sub) not in tables:
+            continue
+        # One table at one onset is one edge, whatever exspy calls it (C K and K1a).
+        if any(
+            TABLE_OF.get(other) == TABLE_OF[sub] and onsets[other] == onsets[sub]
+            for other in [*listed, *out]
+        ):
             continue
         if element in LANTHANIDES and sub.startswith("N") and sub not in MAJOR_SUBSHELLS:
             continue
@@ -138,7 +146,9 @@ def _shell_cut_at_start(decisions, cut, before):
     ]
 
 
-def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanide_m45=False):
+def plan_edges(
+    elements, start, end, *, fine_structure_width, margins, lanthanide_m45=False, minor_alone=()
+):
     """Decide the edges to fit in the window ``[start, end]`` (eV).
 
     Parameters
@@ -148,6 +158,11 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
     fine_structure_width : float
     lanthanide_m45 : bool
         Drop a lanthanide's N edges where its M4,5 edge is fitted.
+    minor_alone : collection of str
+        Elements fitted by their minor subshells alone where their main edges
+        lie outside the window, instead of dropped: in a local window of the
+        identification check, the elements beside the one judged (La M2,3
+        must stay La's, not become another element's).
     margins : (float, float)
         An edge is fitted when at least ``margins[0]`` eV precede its onset
         and ``margins[1]`` eV follow its fine-structure region.
@@ -206,7 +221,7 @@ def plan_edges(elements, start, end, *, fine_structure_width, margins, lanthanid
     if lanthanide_m45:
         decisions = lanthanide_rule(decisions)
     # An element whose only edges are weak minor subshells is not quantified.
-    for el in elements:
+    for el in [e for e in elements if e not in minor_alone]:
         mine = [d for d in decisions if d.element == el and d.fitted]
         if mine and not any(d.subshell in MAJOR_SUBSHELLS for d in mine):
             decisions = [

@@ -159,6 +159,12 @@ class SpectrumModel:
         The lowest loss (eV) the data allow a background fit from, also
         when ``fit_range`` is given: :func:`~eels_autoid.spectrum_model.rolloff_end`
         of the spectrum, past the rise of its first channels.
+    minor_alone : collection of str, optional
+        Elements fitted by their weaker subshells (L1, M2,3 ...) alone where
+        their main edges lie outside the range, with non-negative peaks for
+        the white lines that continuum tables lack; by default such an
+        element is not fitted. For local windows, where another element's
+        weaker edge must stay its own.
     """
 
     def __init__(
@@ -177,6 +183,7 @@ class SpectrumModel:
         near_edge="basis",
         segments=True,
         data_start=None,
+        minor_alone=(),
     ):
         energy = np.asarray(energy, dtype=float)
         if energy.ndim != 1 or len(energy) < 10:
@@ -196,6 +203,7 @@ class SpectrumModel:
             raise ValueError(f"near_edge must be 'basis' or 'exclude', got {near_edge!r}.")
         self.near_edge = near_edge
         self.edge_shifts = []
+        self.minor_alone = frozenset(minor_alone)
         lo, hi = (energy[0], energy[-1]) if fit_range is None else fit_range
         lo = max(lo, energy[0], MIN_FIT_ENERGY)
         if data_start is not None:
@@ -266,7 +274,14 @@ class SpectrumModel:
 
     def _plan(self, start, end, margins):
         """The edges modelled over ``[start, end]`` (eV)."""
-        decisions = plan_edges(self.elements, start, end, fine_structure_width=0.0, margins=margins)
+        decisions = plan_edges(
+            self.elements,
+            start,
+            end,
+            fine_structure_width=0.0,
+            margins=margins,
+            minor_alone=self.minor_alone,
+        )
         return self._drop_cut_edges(decisions, end)
 
     def _drop_cut_edges(self, decisions, end):
@@ -363,10 +378,21 @@ class SpectrumModel:
         fams = {f for (el, f) in self.families if el == element}
         return element in LANTHANIDES and fams <= {"N4,5", "N1", "N2", "N3"} and "N4,5" in fams
 
+    def minor_only(self, element):
+        """Whether ``element`` is fitted by minor subshells alone (one of ``minor_alone``).
+
+        Its amount is then a nuisance fixed by its main edges elsewhere, and
+        its near-edge terms are non-negative peaks: the white lines of
+        bound transitions (La M3: 3p -> 5d), which continuum tables lack and
+        which the step of a free amount cannot hold.
+        """
+        fams = {f for (el, f) in self.families if el == element}
+        return bool(fams) and not fams & set(vocabulary.EDGE_FAMILIES)
+
     def _extents(self, element):
         out = []
         for (el, fam), onsets in self.families.items():
-            if el != element or fam not in vocabulary.EDGE_FAMILIES:
+            if el != element or (fam not in vocabulary.EDGE_FAMILIES and not self.minor_only(el)):
                 continue
             start, end = near_edge_extent(fam, min(onsets), max(onsets))
             if self.near_edge_width is not None:
@@ -385,7 +411,8 @@ class SpectrumModel:
         )
         if self.near_edge == "exclude":
             return edge * self.scale, np.zeros((len(energy), 0))
-        near = [near_edge_columns(true, ext) for ext in self._extents(element)]
+        whole = not self.minor_only(element)
+        near = [near_edge_columns(true, ext, zero_integral=whole) for ext in self._extents(element)]
         near = np.column_stack(near) if near else np.zeros((len(energy), 0))
         return edge * self.scale, near * self.scale
 
@@ -406,7 +433,8 @@ class SpectrumModel:
         """Design matrix over the fitted channels and the role of each column.
 
         Roles: ``"background"`` (non-negative), an element symbol (its amount,
-        non-negative), ``"near-edge:<element>"`` (free).
+        non-negative), ``"near-edge:<element>"`` (free), ``"white-line:<element>"``
+        (non-negative; an element of ``minor_alone`` fitted by weaker edges alone).
         """
         elements = self.modelled if elements is None else elements
         if subtracted:
@@ -435,7 +463,8 @@ class SpectrumModel:
         for el, near in near_cols:
             if near.shape[1]:
                 cols.append(near)
-                roles += [f"near-edge:{el}"] * near.shape[1]
+                role = "white-line" if self.minor_only(el) else "near-edge"
+                roles += [f"{role}:{el}"] * near.shape[1]
         return np.column_stack(cols), roles
 
     def background_ranges(self):
@@ -639,7 +668,9 @@ class SpectrumModel:
     def _residual_without(self, fit, drop, whole=False):
         """Weighted residual of the fit refitted with the amounts of ``drop`` at 0."""
         a, roles, w = fit.design, fit.roles, fit.weights
-        gone = set(drop) | ({f"near-edge:{el}" for el in drop} if whole else set())
+        # White lines are the element's intensity: they go with it.
+        gone = set(drop) | {f"white-line:{el}" for el in drop}
+        gone |= {f"near-edge:{el}" for el in drop} if whole else set()
         keep = np.array([r not in gone for r in roles])
         free = np.array([r == "offset" or r.startswith("near-edge:") for r in roles])
         x, _ = solve(a[:, keep], fit.data, w, free[keep])
@@ -720,7 +751,9 @@ class SpectrumModel:
         ] or [{}]
         parts = {}
         for el in els:
-            cols = [i for i, r in enumerate(roles) if r in (el, f"near-edge:{el}")]
+            cols = [
+                i for i, r in enumerate(roles) if r in (el, f"near-edge:{el}", f"white-line:{el}")
+            ]
             parts[el] = a[:, cols] @ x[cols]
         total_std = np.sqrt(
             frac_std**2 + (np.array([systematic.get(e, 0.0) for e in els]) * frac) ** 2

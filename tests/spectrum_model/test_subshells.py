@@ -67,3 +67,42 @@ def test_an_element_with_minor_subshells_alone_is_not_fitted():
     # Ti L1 (564 eV) without L2,3 (456/462 eV, below the window) is too weak.
     ti = {d.subshell: d for d in _plan(["Ti"], 500.0, 900.0) if d.element == "Ti"}
     assert not ti["L1"].fitted and "only minor subshells" in ti["L1"].reason
+
+
+def test_a_second_name_for_an_edge_is_not_a_second_edge():
+    # exspy's database lists C K and C K1a (both 284 eV), K L1 and K L1a:
+    # one table at one onset, fitted once.
+    for element, names in (("C", {"K"}), ("K", {"L3", "L2", "L1"})):
+        assert set(_fitted(_plan([element], 150.0, 1000.0), element)) == names
+
+
+def _la_m3_with_white_line(energy):
+    """La (M edges, a 3p -> 5d line at M3) over a power law; no Ga."""
+    la = ["M5", "M4", "M3", "M2", "M1"]
+    data = core_loss(energy, {"La": (60.0, la)}, background=(4e5, 3.0), noise=False)
+    line = np.exp(-0.5 * ((energy - 1126.0) / 3.0) ** 2)
+    jump = np.interp(1140.0, energy, data) - np.interp(1110.0, energy, data)
+    data = data + 1.5 * max(jump, 0.0) * line + 0.02 * np.interp(1110.0, energy, data) * line
+    return np.random.default_rng(3).poisson(data).astype(float)
+
+
+def test_another_elements_minor_edge_with_its_white_line_does_not_make_an_element():
+    # In a local window of Ga L2,3 (1115/1142 eV) La's M4,5 (832/849 eV)
+    # lies below the start; La's M3 (1123 eV) and its white line must stay
+    # La's, not become Ga's.
+    from eels_autoid.identification._windows import SIGNIFICANT, family_range
+
+    energy = np.arange(700.0, 1700.0, 1.0)
+    data = _la_m3_with_white_line(energy)
+    window = family_range([1115.0, 1142.0])
+    evidence = {}
+    for minor_alone in ((), ("La",)):
+        model = SpectrumModel(
+            energy, ["La", "Ga"], SETTINGS, fit_range=window, minor_alone=minor_alone
+        )
+        assert ("La" in model.modelled) is bool(minor_alone)
+        fit = model.fit(data, offset=0.0)
+        evidence[bool(minor_alone)] = model.evidence(fit, ["Ga"])
+    # Without La's minor edges, Ga takes them; with them, Ga has no evidence.
+    assert evidence[False] > SIGNIFICANT
+    assert evidence[True] < SIGNIFICANT
