@@ -20,10 +20,6 @@ BASIS_SPACING = 2.5
 # (wider would swallow the gap between neighbouring edges, e.g. Ba and La
 # M4,5 50 eV apart); the lanthanide N4,5 giant resonance extends further.
 _EXTENT = {"K": 35.0, "L2,3": 30.0, "L": 30.0, "M4,5": 30.0, "M": 30.0, "N4,5": 60.0, "N": 50.0}
-# A weaker subshell (L1, M1, M2, M3 ...) has its own extent: its lines (La
-# M3: 3p -> 5d) lie within 20 eV above its onset, and its short-lived core
-# hole (Coster-Kronig decay) broadens them by several eV, below the onset too.
-_MINOR_EXTENT = (10.0, 20.0)
 # Channels from this far below the onset are included: tabulated onsets and
 # real ones differ by chemical shifts and calibration.
 _BELOW_ONSET = 3.0
@@ -31,20 +27,17 @@ _BELOW_ONSET = 3.0
 
 def near_edge_extent(family, first_onset, last_onset):
     """Energy range ``(start, end)`` (eV) of an edge family's near-edge structure."""
-    if family not in _EXTENT:
-        below, above = _MINOR_EXTENT
-        return first_onset - below, last_onset + above
-    return first_onset - _BELOW_ONSET, last_onset + _EXTENT[family]
+    width = _EXTENT.get(family, _EXTENT.get(family[:1], 35.0))
+    return first_onset - _BELOW_ONSET, last_onset + width
 
 
-def near_edge_columns(energy, extent, spacing=BASIS_SPACING, zero_integral=True):
+def near_edge_columns(energy, extent, spacing=BASIS_SPACING):
     """Zero-integral columns (N, B) over ``extent`` on the energy axis.
 
     Gaussians ``spacing`` apart, each minus its mean over the extent (so its
     sum over the extent's channels is zero). Columns whose Gaussian falls
     outside the axis are dropped; an extent with fewer than 4 channels on the
-    axis gets no column. ``zero_integral=False`` leaves the Gaussians as they
-    are: peaks of intensity the edge's tabulated step lacks.
+    axis gets no column.
     """
     energy = np.asarray(energy, dtype=float)
     start, end = extent
@@ -61,8 +54,6 @@ def near_edge_columns(energy, extent, spacing=BASIS_SPACING, zero_integral=True)
         return np.zeros((len(energy), 0))
     g = np.exp(-0.5 * ((energy[:, None] - centres[None, :]) / (spacing / 2)) ** 2)
     g *= inside[:, None]
-    if not zero_integral:
-        return g
     # Each Gaussian's area is taken from a smooth hump over the extent (a
     # Hann window), not from a constant: a constant would put steps at the
     # extent's ends, where no edge has one.

@@ -161,10 +161,9 @@ class SpectrumModel:
         of the spectrum, past the rise of its first channels.
     minor_alone : collection of str, optional
         Elements fitted by their weaker subshells (L1, M2,3 ...) alone where
-        their main edges lie outside the range, with non-negative peaks for
-        the white lines that continuum tables lack; by default such an
-        element is not fitted. For local windows, where another element's
-        weaker edge must stay its own.
+        their main edges lie outside the range; by default such an element
+        is not fitted. For local windows, where another element's weaker
+        edge must stay its own.
     """
 
     def __init__(
@@ -378,21 +377,10 @@ class SpectrumModel:
         fams = {f for (el, f) in self.families if el == element}
         return element in LANTHANIDES and fams <= {"N4,5", "N1", "N2", "N3"} and "N4,5" in fams
 
-    def minor_only(self, element):
-        """Whether ``element`` is fitted by minor subshells alone (one of ``minor_alone``).
-
-        Its amount is then a nuisance fixed by its main edges elsewhere, and
-        its near-edge terms are non-negative peaks: the white lines of
-        bound transitions (La M3: 3p -> 5d), which continuum tables lack and
-        which the step of a free amount cannot hold.
-        """
-        fams = {f for (el, f) in self.families if el == element}
-        return bool(fams) and not fams & set(vocabulary.EDGE_FAMILIES)
-
     def _extents(self, element):
         out = []
         for (el, fam), onsets in self.families.items():
-            if el != element or (fam not in vocabulary.EDGE_FAMILIES and not self.minor_only(el)):
+            if el != element or fam not in vocabulary.EDGE_FAMILIES:
                 continue
             start, end = near_edge_extent(fam, min(onsets), max(onsets))
             if self.near_edge_width is not None:
@@ -411,8 +399,7 @@ class SpectrumModel:
         )
         if self.near_edge == "exclude":
             return edge * self.scale, np.zeros((len(energy), 0))
-        whole = not self.minor_only(element)
-        near = [near_edge_columns(true, ext, zero_integral=whole) for ext in self._extents(element)]
+        near = [near_edge_columns(true, ext) for ext in self._extents(element)]
         near = np.column_stack(near) if near else np.zeros((len(energy), 0))
         return edge * self.scale, near * self.scale
 
@@ -433,8 +420,7 @@ class SpectrumModel:
         """Design matrix over the fitted channels and the role of each column.
 
         Roles: ``"background"`` (non-negative), an element symbol (its amount,
-        non-negative), ``"near-edge:<element>"`` (free), ``"white-line:<element>"``
-        (non-negative; an element of ``minor_alone`` fitted by weaker edges alone).
+        non-negative), ``"near-edge:<element>"`` (free).
         """
         elements = self.modelled if elements is None else elements
         if subtracted:
@@ -463,8 +449,7 @@ class SpectrumModel:
         for el, near in near_cols:
             if near.shape[1]:
                 cols.append(near)
-                role = "white-line" if self.minor_only(el) else "near-edge"
-                roles += [f"{role}:{el}"] * near.shape[1]
+                roles += [f"near-edge:{el}"] * near.shape[1]
         return np.column_stack(cols), roles
 
     def background_ranges(self):
@@ -668,9 +653,7 @@ class SpectrumModel:
     def _residual_without(self, fit, drop, whole=False):
         """Weighted residual of the fit refitted with the amounts of ``drop`` at 0."""
         a, roles, w = fit.design, fit.roles, fit.weights
-        # White lines are the element's intensity: they go with it.
-        gone = set(drop) | {f"white-line:{el}" for el in drop}
-        gone |= {f"near-edge:{el}" for el in drop} if whole else set()
+        gone = set(drop) | ({f"near-edge:{el}" for el in drop} if whole else set())
         keep = np.array([r not in gone for r in roles])
         free = np.array([r == "offset" or r.startswith("near-edge:") for r in roles])
         x, _ = solve(a[:, keep], fit.data, w, free[keep])
@@ -751,9 +734,7 @@ class SpectrumModel:
         ] or [{}]
         parts = {}
         for el in els:
-            cols = [
-                i for i, r in enumerate(roles) if r in (el, f"near-edge:{el}", f"white-line:{el}")
-            ]
+            cols = [i for i, r in enumerate(roles) if r in (el, f"near-edge:{el}")]
             parts[el] = a[:, cols] @ x[cols]
         total_std = np.sqrt(
             frac_std**2 + (np.array([systematic.get(e, 0.0) for e in els]) * frac) ** 2
