@@ -158,14 +158,14 @@ def plan_edges(
     fine_structure_width : float
     lanthanide_m45 : bool
         Drop a lanthanide's N edges where its M4,5 edge is fitted.
+    margins : (float, float)
+        An edge is fitted when at least ``margins[0]`` eV precede its onset
+        and ``margins[1]`` eV follow its fine-structure region.
     minor_alone : collection of str
         Elements fitted by their minor subshells alone where their main edges
         lie outside the window, instead of dropped: in a local window of the
         identification check, the elements beside the one judged (La M2,3
         must stay La's, not become another element's).
-    margins : (float, float)
-        An edge is fitted when at least ``margins[0]`` eV precede its onset
-        and ``margins[1]`` eV follow its fine-structure region.
 
     Returns
     -------

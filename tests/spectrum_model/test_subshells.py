@@ -97,3 +97,16 @@ def test_another_elements_weaker_edges_stay_its_own_in_a_local_window():
     # Without La's weaker edges Ga takes them; with them Ga has no evidence.
     assert evidence[False] > SIGNIFICANT
     assert evidence[True] < SIGNIFICANT
+
+
+def test_the_check_does_not_confirm_an_element_for_anothers_weaker_edges():
+    from eels_autoid.identification._check import check_spectrum
+
+    energy = np.arange(700.0, 1700.0, 1.0)
+    la = ["M5", "M4", "M3", "M2", "M1"]
+    for seed in (3, 4):
+        data = core_loss(energy, {"La": (200.0, la)}, background=(4e5, 3.0), seed=seed)
+        proposed = {"La": 0.99, "Ga": 0.9}
+        result = check_spectrum(energy, data, proposed, dict.fromkeys(proposed, 0.5), SETTINGS)
+        assert result.elements == ["La"]
+        assert result.checks["Ga"].rival == "La"
