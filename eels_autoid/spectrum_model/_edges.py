@@ -220,7 +220,8 @@ def plan_edges(
     decisions = _shell_cut_at_start(decisions, cut, before)
     if lanthanide_m45:
         decisions = lanthanide_rule(decisions)
-    # An element whose only edges are weak minor subshells is not quantified.
+    # An element whose only edges are weak minor subshells is not quantified
+    # (unless listed in minor_alone, as a neighbour in a local window).
     for el in [e for e in elements if e not in minor_alone]:
         mine = [d for d in decisions if d.element == el and d.fitted]
         if mine and not any(d.subshell in MAJOR_SUBSHELLS for d in mine):
