@@ -6,8 +6,10 @@ candidate's evidence is what its edge amount gains the fit with everything
 else refitted, the other edges' zero-integral near-edge freedom included. An
 element the spectrum does not need is dropped; two elements that explain the
 same signal are *rivals*, and the one the network prefers stays, naming the
-other. What is left is decided by one probability that combines the
-network's probability and the evidence.
+other. What is left stays where the network's probability passes its
+threshold: the check rejects and never adds. Each candidate also gets one
+probability that combines the network's probability and the evidence
+(:func:`checked_probability`), reported, not used to decide.
 """
 
 from __future__ import annotations
