@@ -32,8 +32,8 @@ import numpy as np
 
 from eels_autoid import vocabulary
 from eels_autoid._microscope import recorded_settings
-from eels_autoid.gos import cross_section
 from eels_autoid.spectrum_model import DEFAULT_MICROSCOPE
+from eels_autoid.spectrum_model._edges import element_cross_section
 
 TABLES = Path(__file__).resolve().parents[1] / "tables"
 WIDTHS = (30.0, 50.0, 80.0)
@@ -71,19 +71,10 @@ def _edge_counts(energy, counts, onset, width):
 
 
 def _table_integral(element, subshells, onset, width, settings):
-    e = np.arange(onset, onset + width, 0.1)
-    sigma = sum(
-        cross_section(
-            element,
-            s,
-            e,
-            settings["beam_energy"],
-            settings["collection_angle"],
-            settings.get("convergence_angle", 0.0),
-        )
-        for s in subshells
-    )
-    return float(np.sum(sigma) * 0.1)
+    """The tables' cross-section (barn) of ``subshells`` summed over ``width`` eV from ``onset``."""
+    step = 0.1
+    e = np.arange(onset, onset + width, step)
+    return float(element_cross_section(element, subshells, e, settings).sum() * step)
 
 
 def _rows(folder):
@@ -117,7 +108,7 @@ def _rows(folder):
         for width in WIDTHS:
             amounts = {}
             for el in (first, second):
-                family, onset, subshells = edges[el]
+                _, onset, subshells = edges[el]
                 if el == first and onset + width > onset2 - PRE_EDGE[1]:
                     amounts = None
                     break
