@@ -17,9 +17,10 @@ edge of the first element (its L1, M2,3 ...) lies under the second
 element's pre-edge range or window, the column ``under`` names it: its
 intensity is counted as the second element's.
 
-The spectrum model (``quantify``) fits the same tables channel by channel;
-these ratios tell how much of its error on a compound the tables'
-intensity near the onset already holds.
+The column ``spectrum model`` gives the same ratio from ``quantify`` with
+the labelled elements, as ``eels-autoid evaluate --quantify`` fits them
+(the whole window, the same tables, channel by channel): how much of its
+error on a compound the tables' intensity near the onset already holds.
 """
 
 import csv
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eels_autoid import vocabulary
+from eels_autoid import quantify, vocabulary
 from eels_autoid._microscope import recorded_settings
 from eels_autoid.spectrum_model import DEFAULT_MICROSCOPE
 from eels_autoid.spectrum_model._edges import element_cross_section
@@ -105,6 +106,7 @@ def _rows(folder):
             "edges": f"{first} {edges[first][0]}, {second} {edges[second][0]}",
         }
         onset2 = edges[second][1]
+        formula = composition[first] / composition[second]
         for width in WIDTHS:
             amounts = {}
             for el in (first, second):
@@ -114,7 +116,6 @@ def _rows(folder):
                     break
                 measured = _edge_counts(energy, counts, onset, width)
                 amounts[el] = measured / _table_integral(el, subshells, onset, width, settings)
-            formula = composition[first] / composition[second]
             ratio = np.nan if amounts is None else amounts[first] / amounts[second] / formula
             row[f"{width:g} eV"] = f"{ratio:.2f}" if np.isfinite(ratio) and ratio > 0 else ""
         under = [
@@ -123,6 +124,14 @@ def _rows(folder):
             if sub not in edges[first][2] and onset2 - PRE_EDGE[0] <= onset < onset2 + max(WIDTHS)
         ]
         row["under"] = "; ".join(under)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fractions = {
+                r.element: r.atomic_fraction
+                for r in quantify(s, elements=entry["elements"]).summary()
+            }
+        model = fractions[first] / fractions[second] / formula if fractions[second] > 0 else np.nan
+        row["spectrum model"] = f"{model:.2f}" if np.isfinite(model) else ""
         rows.append(row)
     return rows
 
