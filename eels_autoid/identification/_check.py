@@ -35,6 +35,8 @@ __all__ = [
 
 # How the reason of a candidate the network alone decided begins.
 NOT_CHECKED = "not checked: "
+# The reason of a candidate the spectrum was not asked to confirm.
+BELOW_THRESHOLD = "below the network's threshold"
 # Candidates: elements the network gives at least this share of their
 # threshold (recall first; the spectrum decides).
 CANDIDATE_SHARE = 0.5
@@ -122,6 +124,18 @@ class SpectrumCheck:
     def suggested(self):
         """Elements the residual search suggests (not confirmed; see :mod:`._search`)."""
         return sorted(el for el, c in self.checks.items() if c.found_by.endswith("search"))
+
+    @property
+    def unreported_signal(self):
+        """Candidates the spectrum needs that the network left below its threshold.
+
+        Their edges are significant in the fit (evidence of at least
+        :data:`SIGNIFICANT`), strongest first; a rival the check dropped for
+        one is named in its ``rival``.
+        """
+        below = [c for c in self.checks.values() if c.reason == BELOW_THRESHOLD]
+        needed = [c for c in below if math.isfinite(c.evidence) and c.evidence >= SIGNIFICANT]
+        return sorted(needed, key=lambda c: -c.evidence)
 
 
 def _network_only(probabilities, thresholds, candidates, why):
@@ -409,7 +423,7 @@ def check_spectrum(
             float(checked_probability(probabilities[el], ev)),
             ok,
             rival_of.get(el, ""),
-            "its edges fit the spectrum" if ok else "below the network's threshold",
+            "its edges fit the spectrum" if ok else BELOW_THRESHOLD,
             found_by,
         )
     return SpectrumCheck(checks, final, offset=offset)

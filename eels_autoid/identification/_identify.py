@@ -266,6 +266,21 @@ def _check(
             UserWarning,
             stacklevel=3,
         )
+    unreported = result.unreported_signal if not result.elements else []
+    if unreported:
+        # An empty answer is not "nothing here" when the spectrum needs edges.
+        warnings.warn(
+            "No element passed the network's threshold, but the spectrum needs the edges of "
+            + ", ".join(
+                f"{c.element} (network {c.network_probability:.2f}, evidence {c.evidence:.0f}"
+                + (f"; rival {c.rival}" if c.rival else "")
+                + ")"
+                for c in unreported
+            )
+            + ": the answer is uncertain, not empty. See summary() and result.check.",
+            UserWarning,
+            stacklevel=3,
+        )
     if reasons:
         warnings.warn(
             "The spectrum model could not check every candidate ("
@@ -348,8 +363,10 @@ def identify_edges(
     UserWarning
         When the window lies partly outside the model's range (it is cropped),
         when the data hold NaN or inf (treated as not measured), and when
-        spectra are all zero (their probabilities are 0), and when the check
-        places the axis 5 eV or more off and the spectra are read again there.
+        spectra are all zero (their probabilities are 0), when the check
+        places the axis 5 eV or more off and the spectra are read again there,
+        and when nothing is reported but the spectrum needs the edges of a
+        candidate under the network's threshold.
 
     Examples
     --------

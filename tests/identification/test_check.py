@@ -133,15 +133,28 @@ def test_a_smooth_background_confirms_nothing():
     result = _check(energy, data, {"O": 0.8, "Cr": 0.7, "Mn": 0.6, "Fe": 0.6})
     assert result.elements == []
     assert all(c.evidence < SIGNIFICANT for c in result.checks.values())
+    assert result.unreported_signal == []
+
+
+def test_edges_the_network_left_below_its_threshold_are_unreported_signal():
+    # Pr M4,5 at 10^5 counts, the network unsure (0.4 against its 0.5): the
+    # check confirms nothing, but it says the spectrum needs Pr's edges.
+    energy, data = _spectrum({"Pr": 2, "O": 3}, (800.0, 0.5, 1100))
+    result = _check(energy, data, {"Pr": 0.4, "Cu": 0.3})
+    assert result.elements == []
+    assert [c.element for c in result.unreported_signal] == ["Pr"]
+    assert result.unreported_signal[0].evidence >= SIGNIFICANT
 
 
 def test_a_pure_noise_spectrum_reports_nothing():
     rng = np.random.default_rng(1)
     energy = 300.0 + 0.5 * np.arange(1500)
     s = _signal(energy, rng.poisson(50.0, 1500).astype(float))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         assert identify_edges(s).elements == []
+    # Nothing here, so no warning that an empty answer hides edges.
+    assert not any("not empty" in str(w.message) for w in caught)
 
 
 def test_a_map_whose_pixels_flip_the_network_keeps_its_elements():
@@ -278,3 +291,17 @@ def test_boron_nitride_near_edge_peaks_are_not_a_lanthanide(real_spectra_dir, bu
     assert result.elements == ["B", "N"]
     assert result.check.checks["Lu"].network_probability > 0.5  # proposed: the check decided
     assert result.check.checks["Lu"].evidence < SIGNIFICANT
+
+
+def test_an_empty_answer_on_strong_edges_warns(real_spectra_dir, bundled_default):
+    # Real Pr6O11 from 0 eV: the network gives Pr 0.70 and Nd 0.75, both
+    # under its threshold, to the strong N4,5 resonance. The answer is
+    # empty, and the warning says the spectrum needs those edges.
+    import hyperspy.api as hs
+
+    s = hs.load(real_spectra_dir / "Atlas_Pr6O11_0-0380eV.hspy")
+    with pytest.warns(UserWarning, match="uncertain, not empty"):
+        result = identify_edges(s, model=bundled_default)
+    assert result.elements == []
+    (unreported,) = result.check.unreported_signal
+    assert {unreported.element, unreported.rival} == {"Pr", "Nd"}
