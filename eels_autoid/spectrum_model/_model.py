@@ -46,7 +46,7 @@ from ._edges import (
 )
 from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
-from ._onsets import EdgeShift, combine_shifts, edge_shifts
+from ._onsets import MIN_GAIN, PRIOR_WEIGHT, EdgeShift, best_agreement, combine_shifts, edge_shifts
 from ._result import SpectrumFit
 from ._solve import atomic_fractions, covariance, misfit_covariance, solve
 
@@ -65,6 +65,8 @@ MAX_SHIFT = 3.0
 #: Relative dispersion error fitted for windows wider than WIDE_WINDOW (eV).
 MAX_DISPERSION_ERROR = 0.01
 DISPERSION_PRIOR = 0.005
+# Dispersion errors tried (relative), up to the bound.
+_DISPERSION_TRIALS = np.linspace(-MAX_DISPERSION_ERROR, MAX_DISPERSION_ERROR, 41)
 WIDE_WINDOW = 1000.0
 #: The calibration's picture of a white line (one-electron tables hold
 #: none): a peak this high, in jumps of the element's edge, this wide (FWHM,
@@ -579,30 +581,28 @@ class SpectrumModel:
             MAX_OFFSET,
         )
         self.edge_shifts = shifts
-        offset, chemical = combine_shifts(shifts, MAX_SHIFT, every_rise=every_rise)
         dispersion = 0.0
         clear = [s for s in shifts if s.weight > 0]
         if np.ptp(self.energy) > WIDE_WINDOW and len({s.element for s in clear}) > 1:
-            # Shifts that grow with energy are a dispersion error: a weighted
-            # slope through the offset, with its prior.
-            w = np.array([s.precision for s in clear])
-            x = np.array([s.onset - self.reference for s in clear])
-            d = np.array([s.shift - offset for s in clear])
-            slope = float((w * x * d).sum() / ((w * x * x).sum() + DISPERSION_PRIOR**-2))
-            dispersion = float(np.clip(slope, -MAX_DISPERSION_ERROR, MAX_DISPERSION_ERROR))
-            moved = [
-                EdgeShift(
-                    s.element,
-                    s.family,
-                    s.onset,
-                    s.shift - dispersion * (s.onset - self.reference),
-                    s.correlation,
-                    tuple(np.asarray(s.grid) - dispersion * (s.onset - self.reference)),
-                    s.curve,
+            # A dispersion error moves edges by amounts that grow with energy.
+            # Searched with the offset: each trial moves every family's rise
+            # curve, and the edges that one calibration puts in place decide,
+            # not a slope through every family's best match (a wrong
+            # candidate's, on another edge's rise, would tilt the axis).
+            def agreement(d):
+                return (
+                    best_agreement(self._dispersed(shifts, d), MAX_SHIFT)
+                    - PRIOR_WEIGHT * (d / DISPERSION_PRIOR) ** 2
                 )
-                for s in shifts
-            ]
-            offset, chemical = combine_shifts(moved, MAX_SHIFT, every_rise=every_rise)
+
+            flat = agreement(0.0)
+            values = [agreement(d) for d in _DISPERSION_TRIALS]
+            k = int(np.argmax(values))
+            if values[k] - flat >= MIN_GAIN:
+                dispersion = float(_DISPERSION_TRIALS[k])
+        offset, chemical = combine_shifts(
+            self._dispersed(shifts, dispersion), MAX_SHIFT, every_rise=every_rise
+        )
         if abs(offset) >= MAX_OFFSET - 2.0:
             warnings.warn(
                 f"The fitted energy offset is at its bound ({offset:+.1f} eV): the energy "
@@ -612,6 +612,23 @@ class SpectrumModel:
                 stacklevel=4,
             )
         return cal.replace(offset=offset, dispersion_error=dispersion, shifts=chemical)
+
+    def _dispersed(self, shifts, dispersion):
+        """The edge shifts as they stand once a dispersion error is taken out."""
+        if not dispersion:
+            return shifts
+        return [
+            EdgeShift(
+                s.element,
+                s.family,
+                s.onset,
+                s.shift - dispersion * (s.onset - self.reference),
+                s.correlation,
+                tuple(np.asarray(s.grid) - dispersion * (s.onset - self.reference)),
+                s.curve,
+            )
+            for s in shifts
+        ]
 
     def evidence(self, fit, elements, whole=False, over=None):
         """Evidence for a set of elements together: the chi-squared their amounts gain.

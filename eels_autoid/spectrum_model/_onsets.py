@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EdgeShift", "edge_shifts", "combine_shifts", "without_spikes"]
+__all__ = ["EdgeShift", "best_agreement", "edge_shifts", "combine_shifts", "without_spikes"]
 
 # Smoothing (eV) of the derivative, and the width (eV) of the slope removed.
 _SMOOTH = 1.0
@@ -179,9 +179,41 @@ def combine_shifts(shifts, max_chemical_shift, *, every_rise=True):
     element's chemical shift is where its families score best near the
     offset.
     """
+    agreement = _agreement(shifts, max_chemical_shift)
+    if agreement is None:
+        return 0.0, {}
+    grid, score, local, rises, usable = agreement
+    i = int(np.argmax(score))
+    zero = int(np.argmin(np.abs(grid)))
+    if score[i] - score[zero] < MIN_GAIN or (every_rise and _unexplained(usable, rises, i)):
+        # The axis as it is explains the rises about as well, or the move
+        # leaves a clear rise of the data without an edge.
+        i = zero
+    offset = float(grid[i])
+    chemical = {}
+    step = float(grid[1] - grid[0]) if len(grid) > 1 else 1.0
+    for el, (c, arg) in local.items():
+        if len(local) > 1 and c[i + arg[i]] > 0:
+            chemical[el] = float(arg[i] * step)
+    return offset, chemical
+
+
+def best_agreement(shifts, max_chemical_shift):
+    """How well the edges agree at their best offset, prior included (in clear edges)."""
+    agreement = _agreement(shifts, max_chemical_shift)
+    return -np.inf if agreement is None else float(np.max(agreement[1]))
+
+
+def _agreement(shifts, max_chemical_shift):
+    """The edges' agreement at every offset: (grid, score, local, rises, usable), or None.
+
+    ``score`` is the sum of the distinct rises' scores minus the prior;
+    ``local[element]`` its summed curve and best chemical shift (in grid
+    steps) at each offset; ``rises`` where each family's rise lands.
+    """
     usable = [s for s in shifts if len(s.curve)]
     if not usable:
-        return 0.0, {}
+        return None
     lo = min(min(s.grid) for s in usable)
     hi = max(max(s.grid) for s in usable)
     first = np.asarray(usable[0].grid)
@@ -216,19 +248,7 @@ def combine_shifts(shifts, max_chemical_shift, *, every_rise=True):
         )
     total = _distinct_rises_total(np.array(value), rises)
     score = total - PRIOR_WEIGHT * (grid / PRIOR_STD) ** 2
-    i = int(np.argmax(score))
-    zero = int(np.argmin(np.abs(grid)))
-    if score[i] - score[zero] < MIN_GAIN or (every_rise and _unexplained(usable, rises, i)):
-        # The axis as it is explains the rises about as well, or the move
-        # leaves a clear rise of the data without an edge.
-        i = zero
-    offset = float(grid[i])
-    chemical = {}
-    if several:
-        for el, (c, arg) in local.items():
-            if c[i + arg[i]] > 0:
-                chemical[el] = float(arg[i] * step)
-    return offset, chemical
+    return grid, score, local, rises, usable
 
 
 def _unexplained(shifts, rises, g):

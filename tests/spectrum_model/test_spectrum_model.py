@@ -241,3 +241,19 @@ def test_edge_order_does_not_depend_on_the_run():
         for seed in ("1", "3")
     }
     assert len(orders) == 1
+
+
+@pytest.mark.parametrize(("low", "candidates"), [(15.0, ["V"]), (-10.0, ["V", "Br"])])
+def test_wrong_candidates_do_not_tilt_a_wide_windows_calibration(low, candidates):
+    # O K and Al K recorded off by ``low`` eV over a 1.4 keV window. V L2,3
+    # (513 eV) and Br L2,3 (1550 eV), which a reading of the uncalibrated
+    # axis proposes, match O K's and Al K's rises elsewhere: where one
+    # calibration puts O and Al in place, those matches must not pass for a
+    # dispersion error that takes the offset away.
+    energy = np.arange(420.0, 1800.0, 1.0)
+    data = _spectrum(energy + low, {"O": (300.0, ["K"]), "Al": (200.0, ["K"])})
+    right = SpectrumModel(energy, ["O", "Al"], SETTINGS).calibrate(data)
+    assert right.offset == pytest.approx(low, abs=1.0)
+    cal = SpectrumModel(energy, ["O", "Al", *candidates], SETTINGS).calibrate(data)
+    assert cal.offset == pytest.approx(low, abs=1.0)
+    assert abs(cal.dispersion_error) < 0.001
