@@ -35,7 +35,7 @@ __all__ = [
 
 # How the reason of a candidate the network alone decided begins.
 NOT_CHECKED = "not checked: "
-# The reason of a candidate the spectrum was not asked to confirm.
+# The reason of a candidate under the network's threshold: checked, never added.
 BELOW_THRESHOLD = "below the network's threshold"
 # Candidates: elements the network gives at least this share of their
 # threshold (recall first; the spectrum decides).
