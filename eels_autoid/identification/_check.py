@@ -228,6 +228,24 @@ def _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evid
     return [el for el in current if el not in dropped]
 
 
+def _resonance_neighbour(element, probabilities):
+    """The lanthanide whose N4,5 resonance could stand for ``element``'s, or "".
+
+    Of the lanthanides whose N4,5 onsets lie within the resonance's width
+    of this one's, the network's likeliest: through N4,5 alone the spectrum
+    model cannot tell them apart, so the answer names it.
+    """
+    onset = _n45_onset(element)
+    near = [
+        other
+        for other in LANTHANIDES
+        if other != element
+        and other in probabilities
+        and abs(_n45_onset(other) - onset) <= GIANT_RESONANCE_WIDTH
+    ]
+    return max(near, key=lambda other: probabilities[other], default="")
+
+
 def check_spectrum(
     energy,
     data,
@@ -415,6 +433,9 @@ def check_spectrum(
         # not add: finding what the network missed needs a search corrected
         # for the number of edges tried.
         ok = bool(probabilities[el] > thresholds[el])
+        rival = rival_of.get(el, "")
+        if ok and not rival and el in n45:
+            rival = _resonance_neighbour(el, probabilities)
         checks[el] = ElementCheck(
             el,
             float(probabilities[el]),
@@ -422,7 +443,7 @@ def check_spectrum(
             float(final.fractions.get(el, math.nan)) if final is not None else math.nan,
             float(checked_probability(probabilities[el], ev)),
             ok,
-            rival_of.get(el, ""),
+            rival,
             "its edges fit the spectrum" if ok else BELOW_THRESHOLD,
             found_by,
         )

@@ -96,6 +96,24 @@ def test_of_two_overlapping_n45_resonances_the_network_preferred_stays():
     assert abs(result.checks["Er"].evidence) >= SIGNIFICANT
 
 
+def test_a_lanthanide_seen_through_n45_alone_names_its_likeliest_neighbour():
+    # Er N4,5 (168 eV) alone in the window: Ho (161 eV) and Tm (180 eV) lie
+    # within the resonance's width, Gd (141 eV) does not; none is a
+    # candidate, and the one the network likes best is named.
+    energy, data = _spectrum({"Er": 2, "O": 3}, (60.0, 0.5, 800), level=1e6, seed=1)
+    probabilities = {"Er": 0.99, "Tm": 0.2, "Ho": 0.1, "Gd": 0.24}
+    result = _check(energy, data, probabilities)
+    assert result.elements == ["Er"]
+    assert result.checks["Er"].rival == "Tm"
+    assert "Tm" not in result.checks
+    probabilities.update(Tm=0.05)
+    assert _check(energy, data, probabilities).checks["Er"].rival == "Ho"
+    # Seen through its M4,5 edges, a lanthanide is told from its neighbours.
+    energy, data = _spectrum({"Ce": 1, "O": 2}, (70.0, 0.5, 1770), level=1e6)
+    result = _check(energy, data, {"Ce": 0.99, "O": 0.99, "Pr": 0.2, "La": 0.1})
+    assert result.elements == ["Ce", "O"] and result.checks["Ce"].rival == ""
+
+
 @pytest.mark.parametrize(
     "elements, axis",
     [
