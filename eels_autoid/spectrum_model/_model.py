@@ -48,7 +48,7 @@ from ._fine_structure import near_edge_columns, near_edge_extent
 from ._noise import NoiseModel, estimate_noise
 from ._onsets import MIN_GAIN, PRIOR_WEIGHT, EdgeShift, best_agreement, combine_shifts, edge_shifts
 from ._result import SpectrumFit
-from ._solve import atomic_fractions, covariance, misfit_covariance, solve
+from ._solve import atomic_fractions, attribute, covariance, misfit_covariance, solve
 
 __all__ = [
     "SpectrumModel",
@@ -749,10 +749,19 @@ class SpectrumModel:
             }
             for k in range(0, len(bg_x), n)
         ] or [{}]
+        # Each element's part with its near-edge terms attributed as the
+        # columns resolve them; what overlapping extents share stays apart.
+        near = [i for i, r in enumerate(roles) if r.startswith("near-edge:")]
+        shown = x.copy()
+        shared = np.zeros(len(y))
+        if near:
+            total = a[:, near] @ x[near]
+            shown[near] = attribute(a[:, near], total)
+            shared = total - a[:, near] @ shown[near]
         parts = {}
         for el in els:
             cols = [i for i, r in enumerate(roles) if r in (el, f"near-edge:{el}")]
-            parts[el] = a[:, cols] @ x[cols]
+            parts[el] = a[:, cols] @ shown[cols]
         total_std = np.sqrt(
             frac_std**2 + (np.array([systematic.get(e, 0.0) for e in els]) * frac) ** 2
         )
@@ -770,6 +779,7 @@ class SpectrumModel:
             model=model,
             background=a[:, bg_cols] @ x[bg_cols],
             parts=parts,
+            shared_near_edge=shared,
             chi2=float(chi2),
             dof=dof,
             background_subtracted=subtracted,

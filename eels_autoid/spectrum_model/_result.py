@@ -50,6 +50,11 @@ class SpectrumFit:
         Over the fitted channels.
     parts : dict of str to numpy.ndarray
         Each element's contribution (edges plus near-edge structure).
+    shared_near_edge : numpy.ndarray
+        Near-edge structure that no single element's terms resolve: where two
+        elements' near-edge extents overlap, their terms can move intensity
+        between the extents only together. ``background + sum(parts) +
+        shared_near_edge`` is the model; 0 where nothing overlaps.
     chi2 : float
         Weighted residual sum of squares under :attr:`noise`.
     dof : int
@@ -86,6 +91,7 @@ class SpectrumFit:
     coefficients: np.ndarray = field(repr=False, default=None)
     roles: list = field(repr=False, default=None)
     systematic: dict = field(default_factory=dict)
+    shared_near_edge: np.ndarray = field(repr=False, default=None)
     background_terms: dict = field(default_factory=dict)
     background_reference: float = 1.0
     background_segments: tuple = ()
@@ -155,6 +161,9 @@ class SpectrumFit:
         top.plot(e, self.background, color="0.5", lw=0.8, ls="--", label="background")
         for el, part in self.parts.items():
             top.plot(e, self.background + part, lw=0.7, label=el)
+        shared = self.shared_near_edge
+        if shared is not None and np.ptp(shared) > 0.01 * np.ptp(self.data):
+            top.plot(e, self.background + shared, lw=0.7, ls=":", label="shared near-edge")
         bottom.plot(e, self.residual, color="k", lw=0.7)
         bottom.axhline(0.0, color="0.5", lw=0.6)
         if self.fitted is not None:

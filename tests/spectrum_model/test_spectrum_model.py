@@ -257,3 +257,30 @@ def test_wrong_candidates_do_not_tilt_a_wide_windows_calibration(low, candidates
     cal = SpectrumModel(energy, ["O", "Al", *candidates], SETTINGS).calibrate(data)
     assert cal.offset == pytest.approx(low, abs=1.0)
     assert abs(cal.dispersion_error) < 0.001
+
+
+def test_overlapping_near_edge_extents_leave_each_elements_part_on_the_datas_scale(
+    real_spectra_dir,
+):
+    # Real Yb2O3 M4,5 with Lu among the candidates: Lu's near-edge extent
+    # (from 1585 eV) starts inside Yb's (to 1606 eV) with Gaussian centres
+    # that coincide, and the fit's own coefficients reach +-1e11 counts
+    # there, cancelling. The parts shown stay on the data's scale and, with
+    # what the overlap shares, still add up to the model.
+    import hyperspy.api as hs
+
+    s = hs.load(real_spectra_dir / "Atlas_Yb2O3_1350-2360eV.hspy")
+    energy = s.axes_manager.signal_axes[0].axis
+    model = SpectrumModel(energy, ["Yb", "Lu"], SETTINGS, fit_range=(1358.0, 2048.0))
+    fit = model.fit(s.data.astype(float))
+    near = [i for i, r in enumerate(fit.roles) if r.startswith("near-edge:")]
+    assert np.abs(fit.design[:, near] * fit.coefficients[near]).max() > 1e3 * fit.data.max()
+    for part in fit.parts.values():
+        assert np.abs(part).max() < 2 * fit.data.max()
+    total = fit.background + sum(fit.parts.values()) + fit.shared_near_edge
+    np.testing.assert_allclose(total, fit.model, rtol=0, atol=1e-6 * fit.data.max())
+    # Without an overlap next to nothing is shared (the ridge's bias).
+    alone = SpectrumModel(energy, ["Yb"], SETTINGS, fit_range=(1358.0, 2048.0)).fit(
+        s.data.astype(float)
+    )
+    assert np.abs(alone.shared_near_edge).max() < 1e-4 * alone.data.max()
