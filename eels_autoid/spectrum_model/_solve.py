@@ -50,7 +50,7 @@ def solve(design, data, weights, free):
 
 
 def attribute(columns, total, ridge=1e-6):
-    """Coefficients of ``columns`` that make up ``total`` with the smallest norm they can.
+    """Coefficients of ``columns`` that make up what of ``total`` they resolve, norm bounded.
 
     Near-edge terms of two elements whose extents overlap are nearly
     collinear: the fit may use a direction of their span that only huge,

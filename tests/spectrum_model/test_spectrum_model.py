@@ -273,8 +273,6 @@ def test_overlapping_near_edge_extents_leave_each_elements_part_on_the_datas_sca
     energy = s.axes_manager.signal_axes[0].axis
     model = SpectrumModel(energy, ["Yb", "Lu"], SETTINGS, fit_range=(1358.0, 2048.0))
     fit = model.fit(s.data.astype(float))
-    near = [i for i, r in enumerate(fit.roles) if r.startswith("near-edge:")]
-    assert np.abs(fit.design[:, near] * fit.coefficients[near]).max() > 1e3 * fit.data.max()
     for part in fit.parts.values():
         assert np.abs(part).max() < 2 * fit.data.max()
     total = fit.background + sum(fit.parts.values()) + fit.shared_near_edge
