@@ -595,8 +595,8 @@ class SpectrumModel:
                     - PRIOR_WEIGHT * (d / DISPERSION_PRIOR) ** 2
                 )
 
-            flat = agreement(0.0)
             values = [agreement(d) for d in _DISPERSION_TRIALS]
+            flat = values[int(np.argmin(np.abs(_DISPERSION_TRIALS)))]
             k = int(np.argmax(values))
             if values[k] - flat >= MIN_GAIN:
                 dispersion = float(_DISPERSION_TRIALS[k])
