@@ -37,6 +37,12 @@ __all__ = [
 NOT_CHECKED = "not checked: "
 # The reason of a candidate under the network's threshold: checked, never added.
 BELOW_THRESHOLD = "below the network's threshold"
+# The reason of a detected element the fit gives no evidence, kept because
+# the combined probability still says present.
+UNSUPPORTED = (
+    "kept on the network's word: the spectrum model gives its edges no evidence, "
+    "and no other element explains them"
+)
 # Candidates: elements the network gives at least this share of their
 # threshold (recall first; the spectrum decides).
 CANDIDATE_SHARE = 0.5
@@ -257,6 +263,7 @@ def check_spectrum(
     offset=None,
     search=False,
     search_found_by="search",
+    network_word=True,
 ):
     """Check the network's candidates against one spectrum.
 
@@ -282,6 +289,14 @@ def check_spectrum(
         (``found_by`` says so), not confirmed.
     search_found_by : str
         Recorded in each :class:`ElementCheck` the search suggests.
+    network_word : bool or collection of str
+        Keep a detected element (all, or those listed) that the fit does
+        not need and no other element explains where the combined
+        probability (:func:`checked_probability`) is at least 0.5. Only
+        where ``probabilities`` are the network's reading of this one
+        spectrum: a probability raised by the pixels' proposals, or a
+        region's, is the best of many readings, and there only the
+        spectrum's evidence confirms.
 
     Returns
     -------
@@ -343,7 +358,7 @@ def check_spectrum(
     n45 = {el for el in model.modelled if model.n45_only(el)}
     unfitted = {el for el in candidates if el not in model.modelled}
     current = list(model.modelled)
-    dropped, rival_of, evidence, blind = {}, {}, {}, set()
+    dropped, rival_of, evidence, blind, unsupported = {}, {}, {}, set(), set()
     for _ in range(_ROUNDS + 1):
         if not current:
             break
@@ -355,7 +370,11 @@ def check_spectrum(
         # An element none of whose families could be fitted on its own
         # window is left to the network.
         blind = {el for el in current if not any(w.element == el for w in windows)}
-        weak = [el for el in current if evidence[el] < SIGNIFICANT and el not in blind]
+        weak = [
+            el
+            for el in current
+            if evidence[el] < SIGNIFICANT and el not in blind and el not in unsupported
+        ]
         if not weak:
             break
         # The least likely first: a rival pair is resolved once.
@@ -396,6 +415,17 @@ def check_spectrum(
                     f"explained as well by {winner}, which the network prefers",
                 )
                 rival_of.setdefault(winner, loser)
+            elif (
+                (network_word is True or (network_word is not False and el in network_word))
+                and detected(el)
+                and checked_probability(probabilities[el], evidence[el]) >= 0.5
+            ):
+                # No rival explains its signal and the fit merely fails to
+                # need it: where the model does not hold a spectrum (plural
+                # scattering, a plasmon tail, a detector artefact) that is
+                # no evidence of absence. The combined probability, fitted
+                # on simulated spectra with such failures, decides.
+                unsupported.add(el)
             else:
                 dropped[el] = (evidence[el], "", "the spectrum does not need its edges")
         current = [el for el in current if el not in dropped]
@@ -444,7 +474,13 @@ def check_spectrum(
             float(checked_probability(probabilities[el], ev)),
             ok,
             rival,
-            "its edges fit the spectrum" if ok else BELOW_THRESHOLD,
+            (
+                UNSUPPORTED
+                if el in unsupported and ev < SIGNIFICANT
+                else "its edges fit the spectrum"
+            )
+            if ok
+            else BELOW_THRESHOLD,
             found_by,
         )
     return SpectrumCheck(checks, final, offset=offset)
@@ -523,31 +559,41 @@ def check_map(
     """
     proposed = dict(proposed or {})
 
-    def with_proposals(data, extra=None):
-        probs = predict(data)
+    def with_proposals(probs, extra=None):
+        probs = dict(probs)
         for el, p in {**proposed, **(extra or {})}.items():
             probs[el] = max(probs.get(el, 0.0), p)
         return probs
 
+    reading = predict(summed)
+    probabilities = with_proposals(reading)
     result = check_spectrum(
-        energy, summed, with_proposals(summed), thresholds, settings, search=search
+        energy,
+        summed,
+        probabilities,
+        thresholds,
+        settings,
+        search=search,
+        # The summed spectrum's own reading, not one the pixels raised.
+        network_word={el for el, p in probabilities.items() if p <= reading.get(el, 0.0)},
     )
     if result.fallback:
         # Nothing can be checked: the summed spectrum, with all the map's
         # counts, is read by the network alone, not the noisy pixels.
-        return check_spectrum(energy, summed, predict(summed), thresholds, settings)
+        return check_spectrum(energy, summed, reading, thresholds, settings)
     for data, own in regions:
         # One axis: the summed spectrum's calibration holds for every region.
         region = check_spectrum(
             energy,
             data,
-            with_proposals(data, own),
+            with_proposals(predict(data), own),
             thresholds,
             settings,
             found_by="region",
             offset=result.offset,
             search=search,
             search_found_by="region search",
+            network_word=False,
         )
         for el, found in region.checks.items():
             if el in result.elements:

@@ -135,6 +135,39 @@ def test_every_element_of_a_compound_is_confirmed(elements, axis):
     assert sum(fractions) == pytest.approx(1.0, abs=1e-6)
 
 
+@pytest.fixture(scope="module")
+def iron_oxide():
+    """Fe L2,3 and O K, 400..1050 eV: Cu L2,3 (931 eV) lies in the window, absent."""
+    return _spectrum({"Fe": 2, "O": 3}, (400.0, 0.5, 1300))
+
+
+def test_a_confident_reading_the_fit_does_not_need_stays_and_says_so(iron_oxide):
+    # No other element explains Cu's edges and the fit gives them nothing:
+    # the spectrum does not overrule a confident network there (the model
+    # may not hold the spectrum), but the reason says so, and a hesitant
+    # reading is dropped.
+    from eels_autoid.identification._check import UNSUPPORTED
+
+    confident = _check(*iron_oxide, {"Fe": 0.99, "O": 0.99, "Cu": 0.99})
+    cu = confident.checks["Cu"]
+    assert cu.evidence < SIGNIFICANT and not cu.rival
+    assert cu.confirmed and cu.reason == UNSUPPORTED and cu.probability >= 0.5
+    assert confident.checks["Fe"].reason != UNSUPPORTED
+    hesitant = _check(*iron_oxide, {"Fe": 0.99, "O": 0.99, "Cu": 0.7})
+    assert hesitant.elements == ["Fe", "O"]
+    assert hesitant.checks["Cu"].probability < 0.5
+    # Where the probabilities are not this spectrum's own reading (a map's
+    # region, or proposals raised by its pixels), only evidence confirms.
+    region = check_spectrum(
+        *iron_oxide,
+        {"Fe": 0.99, "O": 0.99, "Cu": 0.99},
+        dict.fromkeys(["Fe", "O", "Cu"], 0.5),
+        SETTINGS,
+        network_word=False,
+    )
+    assert region.elements == ["Fe", "O"]
+
+
 def test_an_edge_on_another_elements_onset_is_a_rival():
     # Pr M5 and Cu L3 both at 931 eV: where the network prefers Pr, Cu is
     # reported as its rival, not as a second element.
@@ -309,6 +342,23 @@ def test_boron_nitride_near_edge_peaks_are_not_a_lanthanide(real_spectra_dir, bu
     assert result.elements == ["B", "N"]
     assert result.check.checks["Lu"].network_probability > 0.5  # proposed: the check decided
     assert result.check.checks["Lu"].evidence < SIGNIFICANT
+
+
+def test_a_real_map_keeps_the_elements_only_its_regions_invent_out(
+    real_spectra_dir, bundled_default
+):
+    # The iron-oxide map's pixels propose Ba and La; a region summed over
+    # them is read with Ba likely but gives Ba's edges no evidence. A
+    # region's reading is the best of many, so its word alone adds nothing.
+    import hyperspy.api as hs
+
+    s = hs.load(real_spectra_dir / "FeOx_SI_19x17.dm3")
+    s.set_signal_type("EELS_autoid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = s.identify_edges(model=bundled_default, show_progressbar=False)
+    assert sorted(s.metadata.Sample.elements) == ["Fe", "O"]
+    assert result.elements == ["Fe", "O"]
 
 
 def test_an_empty_answer_on_strong_edges_warns(real_spectra_dir, bundled_default):
