@@ -263,7 +263,7 @@ def check_spectrum(
     offset=None,
     search=False,
     search_found_by="search",
-    network_word=True,
+    own_reading=None,
 ):
     """Check the network's candidates against one spectrum.
 
@@ -289,14 +289,13 @@ def check_spectrum(
         (``found_by`` says so), not confirmed.
     search_found_by : str
         Recorded in each :class:`ElementCheck` the search suggests.
-    network_word : bool or collection of str
-        Keep a detected element (all, or those listed) that the fit does
-        not need and no other element explains where the combined
-        probability (:func:`checked_probability`) is at least 0.5. Only
-        where ``probabilities`` are the network's reading of this one
-        spectrum: a probability raised by the pixels' proposals, or a
-        region's, is the best of many readings, and there only the
-        spectrum's evidence confirms.
+    own_reading : collection of str, optional
+        The elements whose probability is the network's reading of this
+        one spectrum (default: all). A detected one that the fit does not
+        need and no other element explains is kept where the combined
+        probability (:func:`checked_probability`) is at least 0.5; a
+        probability raised by a map's pixels, or a region's, is the best of
+        many readings, and there only the spectrum's evidence confirms.
 
     Returns
     -------
@@ -416,7 +415,7 @@ def check_spectrum(
                 )
                 rival_of.setdefault(winner, loser)
             elif (
-                (network_word is True or (network_word is not False and el in network_word))
+                (own_reading is None or el in own_reading)
                 and detected(el)
                 and checked_probability(probabilities[el], evidence[el]) >= 0.5
             ):
@@ -575,7 +574,7 @@ def check_map(
         settings,
         search=search,
         # The summed spectrum's own reading, not one the pixels raised.
-        network_word={el for el, p in probabilities.items() if p <= reading.get(el, 0.0)},
+        own_reading={el for el, p in probabilities.items() if p <= reading.get(el, 0.0)},
     )
     if result.fallback:
         # Nothing can be checked: the summed spectrum, with all the map's
@@ -593,7 +592,7 @@ def check_map(
             offset=result.offset,
             search=search,
             search_found_by="region search",
-            network_word=False,
+            own_reading=(),
         )
         for el, found in region.checks.items():
             if el in result.elements:

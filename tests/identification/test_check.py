@@ -163,7 +163,7 @@ def test_a_confident_reading_the_fit_does_not_need_stays_and_says_so(iron_oxide)
         {"Fe": 0.99, "O": 0.99, "Cu": 0.99},
         dict.fromkeys(["Fe", "O", "Cu"], 0.5),
         SETTINGS,
-        network_word=False,
+        own_reading=(),
     )
     assert region.elements == ["Fe", "O"]
 
