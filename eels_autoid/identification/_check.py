@@ -293,9 +293,9 @@ def check_spectrum(
         The elements whose probability is the network's reading of this
         one spectrum (default: all). A detected one that the fit does not
         need and no other element explains is kept where the combined
-        probability (:func:`checked_probability`) is at least 0.5; a
-        probability raised by a map's pixels, or a region's, is the best of
-        many readings, and there only the spectrum's evidence confirms.
+        probability (:func:`checked_probability`) is at least 0.5. Empty
+        for a spectrum image's sums: there only the spectrum's evidence
+        confirms.
 
     Returns
     -------
@@ -524,7 +524,16 @@ def _found_checks(found, probabilities, found_by):
 
 
 def check_map(
-    summed, regions, predict, energy, thresholds, settings, proposed=None, *, search=False
+    summed,
+    regions,
+    predict,
+    energy,
+    thresholds,
+    settings,
+    proposed=None,
+    *,
+    search=False,
+    image=True,
 ):
     """Check a spectrum image: its summed spectrum, then each region's sum.
 
@@ -549,6 +558,11 @@ def check_map(
     search : bool
         Search the residual of the sum and of every region for elements the
         network did not propose.
+    image : bool
+        A spectrum image (the default): only the spectrum's evidence
+        confirms an element. False for one spectrum, where a detected
+        element the fit does not need may stay on the network's word
+        (``own_reading`` of :func:`check_spectrum`).
 
     Returns
     -------
@@ -565,16 +579,17 @@ def check_map(
         return probs
 
     reading = predict(summed)
-    probabilities = with_proposals(reading)
     result = check_spectrum(
         energy,
         summed,
-        probabilities,
+        with_proposals(reading),
         thresholds,
         settings,
         search=search,
-        # The summed spectrum's own reading, not one the pixels raised.
-        own_reading={el for el, p in probabilities.items() if p <= reading.get(el, 0.0)},
+        # In a spectrum image only the spectrum model confirms: its pixels'
+        # and regions' readings are the best of many, and what it reports
+        # feeds every pixel's quantification.
+        own_reading=() if image else None,
     )
     if result.fallback:
         # Nothing can be checked: the summed spectrum, with all the map's

@@ -248,7 +248,17 @@ def _check(
     ]
     energy = axis.offset + axis.scale * np.arange(axis.size)
     settings = recorded_settings(signal, DEFAULT_MICROSCOPE)
-    result = check_map(summed, regions, predict, energy, limits, settings, proposed, search=search)
+    result = check_map(
+        summed,
+        regions,
+        predict,
+        energy,
+        limits,
+        settings,
+        proposed,
+        search=search,
+        image=data.ndim > 1,
+    )
     reasons = sorted(
         {
             c.reason.removeprefix(NOT_CHECKED)

@@ -8,7 +8,7 @@ import pytest
 
 from eels_autoid import identify_edges
 from eels_autoid.identification import SpectrumCheck
-from eels_autoid.identification._check import SIGNIFICANT, check_spectrum
+from eels_autoid.identification._check import SIGNIFICANT, check_map, check_spectrum
 from eels_autoid.simulate import spectra, spectrum_image
 from eels_autoid.vocabulary import observable_elements
 
@@ -156,16 +156,17 @@ def test_a_confident_reading_the_fit_does_not_need_stays_and_says_so(iron_oxide)
     hesitant = _check(*iron_oxide, {"Fe": 0.99, "O": 0.99, "Cu": 0.7})
     assert hesitant.elements == ["Fe", "O"]
     assert hesitant.checks["Cu"].probability < 0.5
-    # Where the probabilities are not this spectrum's own reading (a map's
-    # region, or proposals raised by its pixels), only evidence confirms.
-    region = check_spectrum(
-        *iron_oxide,
-        {"Fe": 0.99, "O": 0.99, "Cu": 0.99},
-        dict.fromkeys(["Fe", "O", "Cu"], 0.5),
-        SETTINGS,
-        own_reading=(),
-    )
-    assert region.elements == ["Fe", "O"]
+    # A spectrum image's sum: only the spectrum model confirms there.
+    energy, data = iron_oxide
+    readings = {"Fe": 0.99, "O": 0.99, "Cu": 0.99}
+    limits = dict.fromkeys(readings, 0.5)
+
+    def predict(spectrum):
+        return dict(readings)
+
+    for image, expected in ((True, ["Fe", "O"]), (False, ["Cu", "Fe", "O"])):
+        checked = check_map(data, [], predict, energy, limits, SETTINGS, image=image)
+        assert checked.elements == expected
 
 
 def test_an_edge_on_another_elements_onset_is_a_rival():
