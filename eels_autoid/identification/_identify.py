@@ -196,7 +196,7 @@ def _check(
     """The network's answer checked against the spectrum model (see :mod:`._check`)."""
     from .._microscope import recorded_settings
     from ..spectrum_model import DEFAULT_MICROSCOPE
-    from ._check import MAX_CANDIDATES, NOT_CHECKED, check_map
+    from ._check import MAX_CANDIDATES, NOT_CHECKED, UNSUPPORTED, check_map
     from ._regions import MAX_REGION_SHARE, MIN_REGION_PIXELS, region_sums
 
     def predict(spectrum):
@@ -273,6 +273,18 @@ def _check(
                 f"{el} (evidence {result.checks[el].evidence:.0f})" for el in result.suggested
             )
             + ". They are not added to the elements; see summary() and result.check.",
+            UserWarning,
+            stacklevel=3,
+        )
+    unsupported = sorted(el for el, c in result.checks.items() if c.reason == UNSUPPORTED)
+    if unsupported:
+        warnings.warn(
+            "Kept on the network's word: "
+            + ", ".join(unsupported)
+            + ". The spectrum model gives their edges no evidence, and no other element "
+            "explains them: where the model does not hold the spectrum (a thick area, a "
+            "window opening in the plasmon tail) that is no evidence of absence. Read them as "
+            "unconfirmed; see summary() and result.check.",
             UserWarning,
             stacklevel=3,
         )
