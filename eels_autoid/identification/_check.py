@@ -263,7 +263,7 @@ def check_spectrum(
     offset=None,
     search=False,
     search_found_by="search",
-    own_reading=None,
+    network_word=True,
 ):
     """Check the network's candidates against one spectrum.
 
@@ -289,13 +289,12 @@ def check_spectrum(
         (``found_by`` says so), not confirmed.
     search_found_by : str
         Recorded in each :class:`ElementCheck` the search suggests.
-    own_reading : collection of str, optional
-        The elements whose probability is the network's reading of this
-        one spectrum (default: all). A detected one that the fit does not
-        need and no other element explains is kept where the combined
-        probability (:func:`checked_probability`) is at least 0.5. Empty
-        for a spectrum image's sums: there only the spectrum's evidence
-        confirms.
+    network_word : bool
+        Keep a detected element that the fit does not need and no other
+        element explains where the combined probability
+        (:func:`checked_probability`) is at least 0.5: the network's reading
+        of one spectrum. False for a spectrum image's sums, where only the
+        spectrum's evidence confirms.
 
     Returns
     -------
@@ -415,7 +414,7 @@ def check_spectrum(
                 )
                 rival_of.setdefault(winner, loser)
             elif (
-                (own_reading is None or el in own_reading)
+                network_word
                 and detected(el)
                 and checked_probability(probabilities[el], evidence[el]) >= 0.5
             ):
@@ -562,7 +561,7 @@ def check_map(
         A spectrum image (the default): only the spectrum's evidence
         confirms an element. False for one spectrum, where a detected
         element the fit does not need may stay on the network's word
-        (``own_reading`` of :func:`check_spectrum`).
+        (``network_word`` of :func:`check_spectrum`).
 
     Returns
     -------
@@ -589,7 +588,7 @@ def check_map(
         # In a spectrum image only the spectrum model confirms: its pixels'
         # and regions' readings are the best of many, and what it reports
         # feeds every pixel's quantification.
-        own_reading=() if image else None,
+        network_word=not image,
     )
     if result.fallback:
         # Nothing can be checked: the summed spectrum, with all the map's
@@ -607,7 +606,7 @@ def check_map(
             offset=result.offset,
             search=search,
             search_found_by="region search",
-            own_reading=(),
+            network_word=False,
         )
         for el, found in region.checks.items():
             if el in result.elements:
