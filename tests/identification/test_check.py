@@ -8,7 +8,7 @@ import pytest
 
 from eels_autoid import identify_edges
 from eels_autoid.identification import SpectrumCheck
-from eels_autoid.identification._check import SIGNIFICANT, check_map, check_spectrum
+from eels_autoid.identification._check import SIGNIFICANT, UNSUPPORTED, check_map, check_spectrum
 from eels_autoid.simulate import spectra, spectrum_image
 from eels_autoid.vocabulary import observable_elements
 
@@ -146,8 +146,6 @@ def test_a_confident_reading_the_fit_does_not_need_stays_and_says_so(iron_oxide)
     # the spectrum does not overrule a confident network there (the model
     # may not hold the spectrum), but the reason says so, and a hesitant
     # reading is dropped.
-    from eels_autoid.identification._check import UNSUPPORTED
-
     confident = _check(*iron_oxide, {"Fe": 0.99, "O": 0.99, "Cu": 0.99})
     cu = confident.checks["Cu"]
     assert cu.evidence < SIGNIFICANT and not cu.rival
@@ -369,8 +367,6 @@ def test_an_element_kept_on_the_networks_word_is_named_in_a_warning(
     # (its white-line pair), while the spectrum model, on the axis as given,
     # finds no evidence for Ho's edges and no element that explains them.
     import hyperspy.api as hs
-
-    from eels_autoid.identification._check import UNSUPPORTED
 
     s = hs.load(real_spectra_dir / "Atlas_Ho2O3_1200-1710eV.hspy")
     s.axes_manager.signal_axes[0].offset -= 10.0
