@@ -12,7 +12,7 @@ import numpy as np
 
 from .preprocessing import MAX_BRIDGED_GAP, bridge_gaps
 
-__all__ = ["unusable_spectra", "bad_value_counts", "warn_bad_values"]
+__all__ = ["unusable_spectra", "bad_value_counts", "warn_bad_values", "filled_spectrum"]
 
 
 def unusable_spectra(spectra):
@@ -41,6 +41,24 @@ def unusable_spectra(spectra):
     negative = ((values < 0).sum(axis=1) * 2 > n_finite) & (total < 0)
     rising = values @ channels > 0
     return empty, ~empty & negative & rising
+
+
+def filled_spectrum(y):
+    """One spectrum as float64 with its NaN or inf channels interpolated from the measured ones.
+
+    For a model fitted on a contiguous axis: a channel not measured would
+    otherwise enter the fit as 0 (or as the largest float, for inf), far
+    off the data around it. Channels before the first or after the last
+    measured one take its value. All channels unmeasured: zeros.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    good = np.isfinite(y)
+    if good.all():
+        return y
+    if not good.any():
+        return np.zeros_like(y)
+    channels = np.arange(len(y))
+    return np.interp(channels, channels[good], y[good])
 
 
 def bad_value_counts(block):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import vocabulary
+from .._bad_values import filled_spectrum
 from ..spectrum_model._edges import LANTHANIDES
 from ._search import search_spectrum
 from ._windows import MIN_COUNTS, SIGNIFICANT, element_evidence, fit_window, near
@@ -307,7 +308,7 @@ def check_spectrum(
     from ..spectrum_model import SpectrumModel, rolloff_end
 
     candidates = [el for el, p in probabilities.items() if p >= CANDIDATE_SHARE * thresholds[el]]
-    y = np.nan_to_num(np.asarray(data, dtype=float))
+    y = filled_spectrum(data)
     if not candidates:
         if not search or float(energy[1] - energy[0]) > MAX_DISPERSION:
             return SpectrumCheck()

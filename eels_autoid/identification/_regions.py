@@ -38,9 +38,75 @@ _COMPONENTS = 4
 _ABOVE_NOISE = 4.0
 
 
+def _measured(block):
+    """(values, measured) of a block of spectra: short gaps bridged, the rest 0 and not measured.
+
+    Runs of NaN or inf channels short enough are interpolated as for the
+    network (:func:`eels_autoid.preprocessing.bridge_gaps`); longer ones are
+    read as 0 and marked in ``measured`` (None where every value is finite),
+    so that a sum can stand in for them from the pixels that measured them.
+    """
+    from ..preprocessing import bridge_gaps
+
+    block = np.asarray(block)
+    if np.issubdtype(block.dtype, np.integer) or np.isfinite(block).all():
+        return block, None
+    values = bridge_gaps(block.astype(np.float64, copy=False))
+    measured = np.isfinite(values)
+    return np.where(measured, values, 0.0), measured
+
+
+def _measured_values(block):
+    """:func:`_measured`'s values of a block, as float64."""
+    return _measured(block)[0].astype(np.float64)
+
+
+def _unmeasured(block):
+    """1.0 where a block's channel is not measured (nor bridged), else 0.0."""
+    measured = _measured(block)[1]
+    return np.zeros(np.shape(block)) if measured is None else (~measured).astype(np.float64)
+
+
+def _unmeasured_counts(block):
+    """How many of a block's spectra do not measure each channel, shape (1, channels)."""
+    measured = _measured(block)[1]
+    if measured is None:
+        return np.zeros((1, np.shape(block)[-1]))
+    return (~measured).sum(axis=0, keepdims=True).astype(np.float64)
+
+
+def _weighted_sums(weights, flat, rows=1024):
+    """``weights @ flat`` in float64, a block of pixels at a time.
+
+    Integer data would sum in their own type and wrap around (a uint16 map
+    of 1,000 counts a channel overflows at 66 pixels), and a float64 copy of
+    the whole map would double its memory.
+    """
+    out = np.zeros((len(weights), flat.shape[1]))
+    for i in range(0, len(flat), rows):
+        out += weights[:, i : i + rows] @ np.asarray(flat[i : i + rows], dtype=np.float64)
+    return out
+
+
+def _scaled(total, pixels, missing):
+    """Sums of values read as 0 where not measured, scaled up per channel.
+
+    ``pixels`` (rows, 1): the pixels each sum holds; ``missing`` (rows,
+    channels): how many of them did not measure each channel, or None. A
+    channel some pixels did not measure is scaled by the share that did;
+    one that none measured is NaN.
+    """
+    if missing is None or not np.any(missing):
+        return total
+    have = pixels - missing
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # An empty region stays a row of zeros.
+        return np.where(have > 0, total * pixels / have, np.where(pixels > 0, np.nan, 0.0))
+
+
 def _binned(block, bins):
-    """Spectra summed into ``bins`` equal groups of channels (NaN read as 0)."""
-    block = np.nan_to_num(np.asarray(block))
+    """Spectra summed into ``bins`` equal groups of channels (unmeasured channels read as 0)."""
+    block = _measured(block)[0]
     n = block.shape[-1] // bins * bins
     return block[:, :n].reshape(len(block), bins, -1).sum(axis=-1, dtype=np.float64)
 
@@ -120,17 +186,24 @@ def region_sums(flat, masks=None):
     if is_lazy(flat):
         import dask.array as da
 
-        values = da.nan_to_num(flat.astype(np.float64))
+        flat = flat.rechunk({1: -1})
+        values = flat.map_blocks(_measured_values, dtype=np.float64)
+        counts = flat.map_blocks(
+            _unmeasured_counts,
+            dtype=np.float64,
+            chunks=((1,) * flat.numblocks[0], (n_channels,)),
+        )
         binned = values.map_blocks(
             _binned, bins, dtype=np.float64, chunks=(values.chunks[0], (bins,))
         )
-        summed, binned = da.compute(values.sum(axis=0), binned)
+        summed, missing, binned = da.compute(values.sum(axis=0), counts.sum(axis=0), binned)
+        missing = missing[None]
     else:
-        flat = np.asarray(flat)
-        if np.issubdtype(flat.dtype, np.floating) and np.isnan(flat).any():
-            flat = np.nan_to_num(flat)
+        flat, measured = _measured(flat)
         summed = flat.sum(axis=0, dtype=np.float64)
+        missing = None if measured is None else (~measured).sum(axis=0)[None]
         binned = _binned(flat, bins) if n_pixels > 1 else None
+    summed = _scaled(summed[None], np.array([[n_pixels]]), missing)[0]
     groups = [] if masks is None else [m.astype(np.float64) for m in np.asarray(masks).T]
     labels = _clusters(binned) if binned is not None else None
     if labels is not None:
@@ -141,13 +214,17 @@ def region_sums(flat, masks=None):
     if not groups:
         return np.asarray(summed), []
     weights = np.stack(groups)
+    pixels = weights.sum(axis=1, keepdims=True)
     if is_lazy(flat):
-        import dask.array as da
-
-        sums = (da.asarray(weights) @ da.nan_to_num(flat.astype(np.float64))).compute()
+        w = da.asarray(weights)
+        sums = (w @ values).compute()
+        if np.any(missing):
+            missing = (w @ flat.map_blocks(_unmeasured, dtype=np.float64)).compute()
     else:
-        # In the data's precision: sums of at most a few 1e5 pixels.
-        sums = (weights.astype(flat.dtype) @ flat).astype(np.float64)
+        sums = _weighted_sums(weights, flat)
+        if missing is not None:
+            missing = weights @ (~measured).astype(np.float64)
+    sums = _scaled(sums, pixels, missing)
     # An empty mask sums to zeros: kept, so that the first rows stay the
     # masks' own, in order.
     return np.asarray(summed), list(sums)

@@ -34,9 +34,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from .. import vocabulary
+from .._bad_values import filled_spectrum
 from ._windows import element_evidence, fit_window, near
 
 __all__ = ["Found", "search_spectrum", "search_statistics", "search_threshold"]
@@ -149,7 +148,7 @@ def search_statistics(
     from ..spectrum_model import SpectrumModel, rolloff_end
 
     min_rise = MIN_RISE if min_rise is None else min_rise
-    y = np.nan_to_num(np.asarray(data, dtype=float))
+    y = filled_spectrum(data)
     tried = [
         el
         for el in vocabulary.observable_elements(float(energy[0]), float(energy[-1]))
