@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._computing import block_chunks
+from ..preprocessing import bridge_gaps
 from ..spectrum_model._solve import atomic_fractions
 
 __all__ = [
@@ -217,10 +218,20 @@ def fit_block(spectra, lowloss=None, *, problem):
     lay = output_layout(k, n_el)
     fit = problem.fitted
     w = problem.weights[fit]
+    raw = np.asarray(spectra).reshape(-1, n_channels)
     # Only the fitted channels, weighted, in float64 (no full-size copy).
-    yw = np.multiply(np.asarray(spectra).reshape(-1, n_channels)[:, fit], w, dtype=float)
+    yw = np.multiply(raw[:, fit], w, dtype=float)
     out = np.full((len(yw), lay["size"]), np.nan)
-    good = np.flatnonzero(np.isfinite(yw).all(axis=1))
+    measured = np.isfinite(yw)
+    usable = measured.all(axis=1)
+    holed = np.flatnonzero(~usable)
+    if len(holed):
+        # Short runs of NaN or inf channels between measured ones (a dead
+        # channel, a masked spike) are left out of that spectrum's fit, as
+        # the identification bridges them; longer runs leave it unfitted.
+        usable[holed] = np.isfinite(bridge_gaps(raw[holed])[:, fit]).all(axis=1)
+        yw[~measured] = 0.0
+    good = np.flatnonzero(usable)
     if lowloss is not None:
         lowloss = np.asarray(lowloss, dtype=float).reshape(len(yw), -1)
         # A pixel whose low loss holds no intensity has no absolute scale.
@@ -246,24 +257,35 @@ def fit_block(spectra, lowloss=None, *, problem):
             x[part], cov[part] = _svd_solve_stacked(a, yw[rows])
             residual[part] = yw[rows] - (a @ x[part][:, :, None])[:, :, 0]
 
-    rejected = np.zeros((len(good), n_fit), dtype=bool)
-    if problem.reject_spikes and n_fit > _MIN_SPIKE_CHANNELS:
-        rejected = _spikes(residual)
-        redo = np.flatnonzero(rejected.any(axis=1))
-        if len(redo) and cov is None:
+    def refit(idx, keep):
+        """Fit the spectra ``good[idx]`` again on their channels ``keep`` alone."""
+        nonlocal cov
+        if cov is None:
             cov = np.broadcast_to(unit_cov, (len(good), k, k)).copy()
-        # Refit only the spectra with spikes, without those channels.
-        for start in range(0, len(redo), _PIXEL_BATCH):
-            idx = redo[start : start + _PIXEL_BATCH]
-            keep = ~rejected[idx]
+        for start in range(0, len(idx), _PIXEL_BATCH):
+            part = idx[start : start + _PIXEL_BATCH]
+            kept = keep[start : start + _PIXEL_BATCH]
             if lowloss is None:
-                a = np.broadcast_to(problem.design[fit] * w[:, None], (len(idx), n_fit, k))
+                a = np.broadcast_to(problem.design[fit] * w[:, None], (len(part), n_fit, k))
             else:
-                a = _convolved_design(problem, lowloss[good[idx]])[:, fit] * w[None, :, None]
-            a = a * keep[:, :, None]
-            target = yw[good[idx]] * keep
-            x[idx], cov[idx] = _svd_solve_stacked(a, target)
-            residual[idx] = target - (a @ x[idx][:, :, None])[:, :, 0]
+                a = _convolved_design(problem, lowloss[good[part]])[:, fit] * w[None, :, None]
+            a = a * kept[:, :, None]
+            target = yw[good[part]] * kept
+            x[part], cov[part] = _svd_solve_stacked(a, target)
+            residual[part] = target - (a @ x[part][:, :, None])[:, :, 0]
+
+    rejected = ~measured[good]
+    holed = np.flatnonzero(rejected.any(axis=1))
+    if len(holed):
+        refit(holed, ~rejected[holed])
+    if problem.reject_spikes and n_fit > _MIN_SPIKE_CHANNELS:
+        # An unmeasured channel's residual is 0: never a spike.
+        spikes = _spikes(residual)
+        rejected |= spikes
+        # Refit only the spectra with spikes, without those channels.
+        redo = np.flatnonzero(spikes.any(axis=1))
+        if len(redo):
+            refit(redo, ~rejected[redo])
 
     dof = np.maximum(n_fit - rejected.sum(axis=1) - k, 1)
     chi2 = (residual**2).sum(axis=1) / dof

@@ -14,6 +14,7 @@ from .._computing import compute, is_lazy
 from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
 from ..identification import MIN_AREA_FRACTION
+from ..preprocessing import MAX_BRIDGED_GAP
 from ..spectrum_model import MIN_FIT_ENERGY
 from ..spectrum_model._result import mask_ranges
 from ._checks import check_low_loss, check_signal, microscope_settings
@@ -362,8 +363,10 @@ def _solve_pixels(signal, low_loss, problem, show_progressbar):
     bad = int((~fitted).sum())
     if bad:
         warnings.warn(
-            f"{bad} spectra hold NaN or inf values in the fitted range (or their low loss "
-            "does, or holds no intensity): their results are NaN.",
+            f"{bad} spectra hold runs of more than {MAX_BRIDGED_GAP} NaN or inf channels in "
+            "the fitted range, or such channels at the ends of the data (or their low loss "
+            "holds NaN or inf, or holds no intensity): their results are NaN. Shorter runs are "
+            "left out of a spectrum's fit (rejected_channels).",
             UserWarning,
             stacklevel=3,
         )

@@ -113,7 +113,8 @@ class Quantification:
         Weighted residual per degree of freedom of each pixel (about 1 for
         Poisson counts that the model describes).
     rejected_channels : hyperspy.signal.BaseSignal
-        Spike channels left out of each pixel's fit.
+        Channels left out of each pixel's fit: spikes, and short runs of
+        NaN or inf channels.
     model : exspy.models.EELSModel
         exspy's model holding the fit (parameter maps set, fine-structure
         regions removed from its signal range). Its signal is a new signal
