@@ -233,7 +233,8 @@ def fit_block(spectra, lowloss=None, *, problem):
         yw[~measured] = 0.0
     good = np.flatnonzero(usable)
     if lowloss is not None:
-        lowloss = np.asarray(lowloss, dtype=float).reshape(len(yw), -1)
+        # A dead channel of the low loss is bridged as the spectrum's would be.
+        lowloss = bridge_gaps(np.asarray(lowloss, dtype=float).reshape(len(yw), -1))
         # A pixel whose low loss holds no intensity has no absolute scale.
         ll_good = lowloss[good]
         good = good[np.isfinite(ll_good).all(axis=1) & (ll_good.sum(axis=1) > 0)]
@@ -318,7 +319,7 @@ def evaluate_block(coefficients, lowloss=None, *, problem, columns=None):
     if lowloss is None:
         y = x @ problem.design.T
     else:
-        lowloss = np.asarray(lowloss, dtype=float).reshape(len(x), -1)
+        lowloss = bridge_gaps(np.asarray(lowloss, dtype=float).reshape(len(x), -1))
         y = np.empty((len(x), problem.design.shape[0]))
         for start in range(0, len(x), _PIXEL_BATCH):
             rows = slice(start, start + _PIXEL_BATCH)

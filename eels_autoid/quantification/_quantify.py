@@ -365,7 +365,7 @@ def _solve_pixels(signal, low_loss, problem, show_progressbar):
         warnings.warn(
             f"{bad} spectra hold runs of more than {MAX_BRIDGED_GAP} NaN or inf channels in "
             "the fitted range, or such channels at the ends of the data (or their low loss "
-            "holds NaN or inf, or holds no intensity): their results are NaN. Shorter runs are "
+            "holds such runs, or holds no intensity): their results are NaN. Shorter runs are "
             "left out of a spectrum's fit (rejected_channels).",
             UserWarning,
             stacklevel=3,

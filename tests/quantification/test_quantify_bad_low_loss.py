@@ -27,6 +27,25 @@ def test_a_pixel_whose_low_loss_is_empty_gets_nan_with_a_warning(dual_eels):
     assert np.isfinite(q.maps["O"].data[1, 1]) and q.maps["O"].data[1, 1] > 0
 
 
+def test_a_dead_low_loss_channel_is_bridged_and_a_long_run_gives_nan(dual_eels):
+    core, low = dual_eels
+    clean = quantify(core, elements=["O", "Ti"], low_loss=low)
+    holed = low.deepcopy()
+    holed.data[:, :, 100] = np.nan  # a dead channel in every pixel's low loss
+    holed.data[0, 0, 40:50] = np.nan  # ten in one: not measured
+    before = holed.data.copy()
+    with pytest.warns(UserWarning, match="low loss holds such runs"):
+        q = quantify(core, elements=["O", "Ti"], low_loss=holed)
+    np.testing.assert_array_equal(holed.data, before)
+    ok = np.ones((2, 3), dtype=bool)
+    ok[0, 0] = False
+    for el in ("O", "Ti"):
+        assert np.isnan(q.areal_densities[el].data[0, 0])
+        np.testing.assert_allclose(
+            q.areal_densities[el].data[ok], clean.areal_densities[el].data[ok], rtol=1e-3
+        )
+
+
 def test_a_negated_spectrum_is_refused(dual_eels):
     core, _ = dual_eels
     negated = core.deepcopy()
