@@ -49,6 +49,28 @@ def _scores(records):
     ]
 
 
+def _read_as_maps(records):
+    """The records with each spectrum image scored by the elements of its map."""
+    out = []
+    for r in records:
+        if "map_detected" not in r:
+            out.append(r)
+            continue
+        truth = set(r["labels"]) - set(r["unobservable_labels"]) - {"C"}
+        found = set(r["map_detected"])
+        missed, false = sorted(truth - found), sorted(found - truth)
+        out.append(
+            {
+                **r,
+                "detected": sorted(found),
+                "missed": missed,
+                "false_alarms": false,
+                "exact": not missed and not false,
+            }
+        )
+    return out
+
+
 def _halves(report):
     """(name, records) for the whole folder and each half."""
     records = report["files"]
@@ -92,6 +114,10 @@ def main(folder):
                         map_sets.setdefault(rec["file"], [" ".join(rec["labels"])]).append(
                             " ".join(rec["map_detected"])
                         )
+                for name, records in _halves(r):
+                    accuracy.append(
+                        [f"{name}, maps read as maps", how, *_scores(_read_as_maps(records))]
+                    )
                 if "per_pixel" in r and not check:
                     p = r["per_pixel"]
                     accuracy.append(

@@ -223,9 +223,15 @@ def evaluate_folder(
         :func:`evaluate_arrays` figures of the file-level rows, plus
         ``files`` (one record per file: labels, observable, detected,
         probabilities of the labelled and detected elements, misses and false
-        alarms), ``unobservable_labels`` (labelled elements outside their
-        file's window, not counted), ``per_pixel`` (micro scores over all
-        pixels of the maps, if asked), ``model`` and ``threshold``.
+        alarms; for spectrum images with ``per_pixel``, ``map_detected``:
+        the elements ``identify_edges`` gives the map, whose regions can
+        find an element too diluted in the summed spectrum),
+        ``unobservable_labels`` (labelled elements outside their file's
+        window, not counted), ``per_pixel`` (micro scores over all pixels of
+        the maps, if asked), ``as_read`` (micro scores of the files with each
+        spectrum image scored by its ``map_detected``: what a user who reads
+        every file with ``identify_edges`` gets; with ``per_pixel`` only),
+        ``model`` and ``threshold``.
     """
     import eels_autoid
     from eels_autoid.models import load_model
@@ -354,7 +360,17 @@ def evaluate_folder(
         report["per_pixel"] = M.micro_scores(
             yt, M.decide(yp, thresholds), observable=yo, exclude=exclude
         )
+        report["as_read"] = _as_read(records, rows_true, rows_pred, rows_obs, exclude)
     return report
+
+
+def _as_read(records, rows_true, rows_pred, rows_obs, exclude):
+    """Micro scores of the files, each spectrum image scored by the elements of its map."""
+    pred = np.array(rows_pred, dtype=bool)
+    for i, rec in enumerate(records):
+        if "map_detected" in rec:
+            pred[i] = np.isin(ELEMENTS, rec["map_detected"])
+    return M.micro_scores(np.array(rows_true), pred, observable=np.array(rows_obs), exclude=exclude)
 
 
 def evaluate_test_set(
@@ -446,6 +462,13 @@ def format_report(report) -> str:
         lines.append(
             f"Per pixel of maps ({p['n_spectra']} px)  P {_fmt(p['precision'])}  "
             f"R {_fmt(p['recall'])}  F1 {_fmt(p['f1'])}  exact {_fmt(p['exact_match'])}"
+        )
+    if "as_read" in report:
+        a = report["as_read"]
+        lines.append(
+            f"Maps read as maps  P {_fmt(a['precision'])}  R {_fmt(a['recall'])}  "
+            f"F1 {_fmt(a['f1'])}  exact {_fmt(a['exact_match'])}  "
+            f"(tp {a['tp']}, fp {a['fp']}, fn {a['fn']})"
         )
     lines.append(f"Best global threshold (micro F1): {report['best_threshold']:.2f}")
     rel = report["reliability"]

@@ -175,3 +175,21 @@ def test_the_search_lists_its_suggestions_without_counting_them(bundled_default,
     text = format_report(searched)
     assert "Atlas_Xe_0560-1070eV.hspy: Cu (not labelled)" in text
     assert "residual search" not in format_report(plain)
+
+
+def test_maps_read_as_maps_score_the_elements_of_each_map():
+    # The FeCr line scan's Cr lies in a layer: too diluted in the summed
+    # spectrum, found by the map's regions.
+    rep = evaluate_folder(REAL, files=["FeCr_oxide_linescan_100.dm3", "Atlas_Cr_0440-0940eV.hspy"])
+    summed = {f["file"]: f for f in rep["files"]}
+    scan = summed["FeCr_oxide_linescan_100.dm3"]
+    assert "Cr" in scan["map_detected"] and "Cr" in scan["missed"]
+    assert "map_detected" not in summed["Atlas_Cr_0440-0940eV.hspy"]
+    tp = fp = fn = 0
+    for f in rep["files"]:
+        truth = set(f["labels"]) - set(f["unobservable_labels"]) - {"C"}
+        found = set(f.get("map_detected", f["detected"]))
+        tp, fp, fn = tp + len(truth & found), fp + len(found - truth), fn + len(truth - found)
+    read = rep["as_read"]
+    assert (read["tp"], read["fp"], read["fn"]) == (tp, fp, fn)
+    assert read["fn"] == rep["micro"]["fn"] - 1
