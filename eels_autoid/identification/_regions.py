@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._computing import is_lazy
+from ..preprocessing import bridge_gaps
 
 __all__ = ["region_sums", "neighbour_masks", "MIN_REGION_PIXELS", "MAX_REGION_SHARE", "N_REGIONS"]
 
@@ -46,8 +47,6 @@ def _measured(block):
     read as 0 and marked in ``measured`` (None where every value is finite),
     so that a sum can stand in for them from the pixels that measured them.
     """
-    from ..preprocessing import bridge_gaps
-
     block = np.asarray(block)
     if np.issubdtype(block.dtype, np.integer) or np.isfinite(block).all():
         return block, None
