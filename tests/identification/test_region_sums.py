@@ -18,11 +18,14 @@ def _masks(n_pixels, *sizes):
 def test_integer_maps_sum_without_wrapping_around(dtype):
     # 400 pixels of 1,000 counts a channel: a region of 300 holds 300,000,
     # beyond any 16-bit integer.
+    import dask.array as da
+
     flat = np.full((400, 64), 1000, dtype=dtype)
-    summed, sums = region_sums(flat, _masks(400, 300, 0))
-    np.testing.assert_allclose(summed, 400_000.0)
-    np.testing.assert_allclose(sums[0], 300_000.0)
-    np.testing.assert_array_equal(sums[1], 0.0)  # an empty region stays zeros
+    for data in (flat, da.from_array(flat, chunks=(128, 64))):
+        summed, sums = region_sums(data, _masks(400, 300, 0))
+        np.testing.assert_allclose(summed, 400_000.0)
+        np.testing.assert_allclose(sums[0], 300_000.0)
+        np.testing.assert_array_equal(sums[1], 0.0)  # an empty region stays zeros
 
 
 def test_unmeasured_channels_are_scaled_from_the_pixels_that_measured_them():
