@@ -37,6 +37,10 @@ _PIXEL_BATCH = 128
 # many robust standard deviations are spikes (cosmic rays, hot or dead channels).
 _SPIKE_SIGMA = 8.0
 _MIN_SPIKE_CHANNELS = 9
+# Unmeasured (NaN or inf) channels are left out of a spectrum's fit while at
+# least this share of its fitted channels, and of each element's part the
+# background cannot mimic, stays measured (see _measured_enough).
+MIN_MEASURED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,30 @@ def _spikes(residual):
     return deviation > _SPIKE_SIGMA * np.maximum(sigma, np.finfo(float).tiny)
 
 
+def _measured_enough(measured, problem):
+    """Which spectra can be fitted on their measured channels alone.
+
+    ``measured`` (P, fitted channels): which are finite. A spectrum is
+    fitted when at least :data:`MIN_MEASURED_SHARE` of its fitted channels
+    are measured, and of each element's column the part the background
+    columns cannot mimic (its residual after a least-squares projection on
+    them, squared: what sets the element's amount apart) keeps that share
+    on measured channels. Losing half of it doubles the amount's variance,
+    which the fit's uncertainty states; an edge whose onset is not measured
+    would leave its amount to the background.
+    """
+    fit = problem.fitted
+    a = problem.design[fit] * problem.weights[fit][:, None]
+    nb = problem.n_background
+    background, elements = a[:, :nb], a[:, nb:]
+    if nb:
+        coef = np.linalg.lstsq(background, elements, rcond=None)[0]
+        elements = elements - background @ coef
+    own = elements**2
+    kept = measured.astype(float) @ own / np.maximum(own.sum(axis=0), np.finfo(float).tiny)
+    return (measured.mean(axis=1) >= MIN_MEASURED_SHARE) & (kept >= MIN_MEASURED_SHARE).all(axis=1)
+
+
 def fit_block(spectra, lowloss=None, *, problem):
     """Fit every spectrum of a block.
 
@@ -209,8 +237,10 @@ def fit_block(spectra, lowloss=None, *, problem):
     Returns
     -------
     numpy.ndarray, shape (..., size)
-        Per pixel, the vector described by :func:`output_layout`; NaN for
-        spectra with non-finite values in the fitted channels.
+        Per pixel, the vector described by :func:`output_layout`. NaN or
+        inf channels are left out of a spectrum's fit (counted with the
+        rejected channels); NaN for spectra that keep too few measured
+        channels (:func:`_measured_enough`).
     """
     nav_shape = spectra.shape[:-1]
     n_channels = spectra.shape[-1]
@@ -218,18 +248,17 @@ def fit_block(spectra, lowloss=None, *, problem):
     lay = output_layout(k, n_el)
     fit = problem.fitted
     w = problem.weights[fit]
-    raw = np.asarray(spectra).reshape(-1, n_channels)
     # Only the fitted channels, weighted, in float64 (no full-size copy).
-    yw = np.multiply(raw[:, fit], w, dtype=float)
+    yw = np.multiply(np.asarray(spectra).reshape(-1, n_channels)[:, fit], w, dtype=float)
     out = np.full((len(yw), lay["size"]), np.nan)
     measured = np.isfinite(yw)
     usable = measured.all(axis=1)
     holed = np.flatnonzero(~usable)
     if len(holed):
-        # Short runs of NaN or inf channels between measured ones (a dead
-        # channel, a masked spike) are left out of that spectrum's fit, as
-        # the identification bridges them; longer runs leave it unfitted.
-        usable[holed] = np.isfinite(bridge_gaps(raw[holed])[:, fit]).all(axis=1)
+        # NaN or inf channels (a dead channel, a detector gap, a masked
+        # spike) are left out of that spectrum's fit, as spikes are, where
+        # enough of what the fit needs stays measured.
+        usable[holed] = _measured_enough(measured[holed], problem)
         yw[~measured] = 0.0
     good = np.flatnonzero(usable)
     if lowloss is not None:

@@ -20,6 +20,7 @@ from ..spectrum_model._result import mask_ranges
 from ._checks import check_low_loss, check_signal, microscope_settings
 from ._edges import EdgeDecision, edge_components, twin_element_edges
 from ._fit import (
+    MIN_MEASURED_SHARE,
     SPECTRA_PER_BLOCK,
     LinearProblem,
     fit_block,
@@ -363,10 +364,12 @@ def _solve_pixels(signal, low_loss, problem, show_progressbar):
     bad = int((~fitted).sum())
     if bad:
         warnings.warn(
-            f"{bad} spectra hold runs of more than {MAX_BRIDGED_GAP} NaN or inf channels in "
-            "the fitted range, or such channels at the ends of the data (or their low loss "
-            "holds such runs, or holds no intensity): their results are NaN. Shorter runs are "
-            "left out of a spectrum's fit (rejected_channels).",
+            f"{bad} spectra have too few measured (finite) channels in the fitted range: "
+            f"under {MIN_MEASURED_SHARE:.0%} of them, or of the part of an element's edges "
+            "the background cannot mimic (its onset); or their low loss holds runs of more "
+            f"than {MAX_BRIDGED_GAP} NaN or inf channels, or holds no intensity. Their results "
+            "are NaN. Elsewhere NaN or inf channels are left out of a spectrum's fit "
+            "(rejected_channels).",
             UserWarning,
             stacklevel=3,
         )

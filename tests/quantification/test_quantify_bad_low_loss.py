@@ -34,7 +34,7 @@ def test_a_dead_low_loss_channel_is_bridged_and_a_long_run_gives_nan(dual_eels):
     holed.data[:, :, 100] = np.nan  # a dead channel in every pixel's low loss
     holed.data[0, 0, 40:50] = np.nan  # ten in one: not measured
     before = holed.data.copy()
-    with pytest.warns(UserWarning, match="low loss holds such runs"):
+    with pytest.warns(UserWarning, match="low loss holds runs of more than 3"):
         q = quantify(core, elements=["O", "Ti"], low_loss=holed)
     np.testing.assert_array_equal(holed.data, before)
     ok = np.ones((2, 3), dtype=bool)
