@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import vocabulary
-from .._bad_values import unusable_spectra
+from .._bad_values import filled_spectrum, unusable_spectra
 from .._computing import compute, is_lazy
 from .._computing import show_progressbar as _show
 from .._docstrings import QUANTIFY_PARAMETERS
@@ -797,7 +797,10 @@ def quantify(
         reject_spikes=reject_spikes,
         show_progressbar=show_progressbar,
     )
-    mean = _mean_spectrum(signal.data, show_progressbar)
+    # Channels no spectrum measured are interpolated for the mean spectrum's
+    # model (which sets the pixels' background and weights); each pixel's
+    # fit leaves them out.
+    mean = filled_spectrum(_mean_spectrum(signal.data, show_progressbar))
     spectrum_model, spectrum_fit = _fit_mean_spectrum(plan, mean, low_loss)
     edges = _edges_to_fit(plan, spectrum_model, spectrum_fit)
     problem = _pixel_problem(plan, spectrum_model, spectrum_fit, edges, mean, low_loss)

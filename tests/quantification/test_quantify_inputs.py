@@ -207,6 +207,19 @@ def test_unmeasured_channels_are_left_out_unless_they_take_an_edge(oxide):
     assert rejected[0, 1] == 3 and rejected[0, 0] == 1 and rejected[1, 0] == 61
 
 
+def test_a_detector_gap_in_every_spectrum_is_left_out(oxide):
+    # The mean spectrum, whose model sets every pixel's background and
+    # weights, has no value there either.
+    clean = quantify(oxide, elements=["O", "Ti"])
+    s = oxide.deepcopy()
+    energy = s.axes_manager.signal_axes[0].axis
+    s.data[:, :, (energy >= 400) & (energy < 420)] = np.nan
+    q = quantify(s, elements=["O", "Ti"])
+    for el in ("O", "Ti"):
+        np.testing.assert_allclose(q.maps[el].data, clean.maps[el].data, rtol=0.01)
+    np.testing.assert_array_equal(q.rejected_channels.data - clean.rejected_channels.data, 20)
+
+
 def test_low_loss_without_zero_loss_is_an_error(dual_eels):
     core, low = dual_eels
     shifted = low.deepcopy()
