@@ -235,6 +235,60 @@ def _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evid
     return [el for el in current if el not in dropped]
 
 
+def _unpaired_lines(model, y, current, offset, dropped, evidence):
+    """Drop an element one of whose white-line pairs lacks its lower line.
+
+    See :mod:`eels_autoid.spectrum_model._pairs`. The pair is tried near
+    the axis as placed, near the offset on which the edges' rises agree
+    best (moved to or not), near every shift at which another element's
+    edge rises clearly, and near the element's own clear rise where that is the
+    clearest in the spectrum or another element's rise agrees with it: on
+    an axis the calibration left off, a present element's lines are found
+    where its partners (or it alone) put them, while an element read on
+    another's edge has its own rise elsewhere. Records the dropped in
+    ``dropped``; returns the elements left.
+    """
+    from ..spectrum_model._model import MAX_SHIFT
+    from ..spectrum_model._onsets import CLEAR_RISE, SAME_RISE, best_offset
+    from ..spectrum_model._pairs import MAX_DISPERSION, pair_rises
+
+    energy = model.energy
+    step = float(energy[1] - energy[0])
+    paired = [el for el in current if {"L3", "M5"} & set(model._rising(el))]
+    if not paired or step > MAX_DISPERSION:
+        return current
+    if not model.edge_shifts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.calibrate(y)
+    # Where the edges agree best, though perhaps not by enough to move the axis.
+    agreed = best_offset(model.edge_shifts, MAX_SHIFT)
+    data = y[model.fitted]
+    near_zero = np.arange(-MAX_SHIFT, MAX_SHIFT + step / 4, max(step / 2, 0.1))
+    for el in paired:
+        others = [s for s in model.edge_shifts if s.element != el and s.element in current]
+        anchors = {float(offset), agreed} | {s.shift for s in others if s.weight >= CLEAR_RISE}
+        for own in (s for s in model.edge_shifts if s.element == el and s.weight >= CLEAR_RISE):
+            if all(o.weight <= own.weight for o in others) or any(
+                o.weight > 0 and abs(o.shift - own.shift) < SAME_RISE for o in others
+            ):
+                anchors.add(own.shift)
+        onsets = model._rising(el)
+        holds = {}
+        for a in sorted(anchors):
+            for pair in pair_rises(energy, data, el, onsets, model.settings, a + near_zero):
+                holds[pair.subshells] = holds.get(pair.subshells, False) or pair.holds
+        failed = [pair for pair, ok in holds.items() if not ok]
+        if failed:
+            lower, upper = failed[0]
+            dropped[el] = (
+                evidence.get(el, 0.0),
+                "",
+                f"its {lower} line does not rise with its {upper} line",
+            )
+    return [el for el in current if el not in dropped]
+
+
 def _resonance_neighbour(element, probabilities):
     """The lanthanide whose N4,5 resonance could stand for ``element``'s, or "".
 
@@ -429,6 +483,7 @@ def check_spectrum(
                 dropped[el] = (evidence[el], "", "the spectrum does not need its edges")
         current = [el for el in current if el not in dropped]
     current = _overlapping_resonances(current, n45, probabilities, dropped, rival_of, evidence)
+    current = _unpaired_lines(model, y, current, offset, dropped, evidence)
 
     checks = {}
     checks.update(

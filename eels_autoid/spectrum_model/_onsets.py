@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EdgeShift", "best_agreement", "edge_shifts", "combine_shifts", "without_spikes"]
+__all__ = [
+    "EdgeShift",
+    "best_agreement",
+    "best_offset",
+    "edge_shifts",
+    "combine_shifts",
+    "without_spikes",
+]
 
 # Smoothing (eV) of the derivative, and the width (eV) of the slope removed.
 _SMOOTH = 1.0
@@ -196,6 +203,12 @@ def combine_shifts(shifts, max_chemical_shift, *, every_rise=True):
         if len(local) > 1 and c[i + arg[i]] > 0:
             chemical[el] = float(arg[i] * step)
     return offset, chemical
+
+
+def best_offset(shifts, max_chemical_shift):
+    """The offset (eV) on which the edges agree best, prior included, whatever the gain; or 0."""
+    agreement = _agreement(shifts, max_chemical_shift)
+    return 0.0 if agreement is None else float(agreement[0][int(np.argmax(agreement[1]))])
 
 
 def best_agreement(shifts, max_chemical_shift):
