@@ -264,7 +264,6 @@ def _unpaired_lines(model, y, current, offset, dropped, evidence):
     # Where the edges agree best, though perhaps not by enough to move the axis.
     agreed = best_offset(model.edge_shifts, MAX_SHIFT)
     data = y[model.fitted]
-    near_zero = np.arange(-MAX_SHIFT, MAX_SHIFT + step / 4, max(step / 2, 0.1))
     for el in paired:
         others = [s for s in model.edge_shifts if s.element != el and s.element in current]
         anchors = {float(offset), agreed} | {s.shift for s in others if s.weight >= CLEAR_RISE}
@@ -274,13 +273,10 @@ def _unpaired_lines(model, y, current, offset, dropped, evidence):
             ):
                 anchors.add(own.shift)
         onsets = model._rising(el)
-        holds = {}
-        for a in sorted(anchors):
-            for pair in pair_rises(energy, data, el, onsets, model.settings, a + near_zero):
-                holds[pair.subshells] = holds.get(pair.subshells, False) or pair.holds
-        failed = [pair for pair, ok in holds.items() if not ok]
+        pairs = pair_rises(energy, data, el, onsets, model.settings, sorted(anchors), MAX_SHIFT)
+        failed = [pair for pair in pairs if not pair.holds]
         if failed:
-            lower, upper = failed[0]
+            lower, upper = failed[0].subshells
             dropped[el] = (
                 evidence.get(el, 0.0),
                 "",

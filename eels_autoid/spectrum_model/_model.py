@@ -74,6 +74,24 @@ WIDE_WINDOW = 1000.0
 #: was chosen on simulated spectra with uncalibrated axes.
 WHITE_LINE_HEIGHT = 0.75
 WHITE_LINE_FWHM = 2.5
+
+
+def white_line_height(element, subshells, first, settings):
+    """Height of the calibration's white line: WHITE_LINE_HEIGHT jumps of the edge at ``first``."""
+    below, above = element_cross_section(
+        element, subshells, np.array([first - 2.0, first + 10.0]), settings
+    )
+    return WHITE_LINE_HEIGHT * max(float(above - below), 0.0)
+
+
+def white_line(energy, onset, height):
+    """The calibration's white line of an edge at ``onset``: a Gaussian ``height`` high."""
+    middle = 0.5 * sum(WHITE_LINE_POSITION)
+    sigma = WHITE_LINE_FWHM / np.sqrt(8.0 * np.log(2.0))
+    energy = np.asarray(energy, dtype=float)
+    return height * np.exp(-0.5 * ((energy - onset - middle) / sigma) ** 2)
+
+
 #: Length (eV) over which the residual of a fit is taken as correlated when
 #: its misfit is propagated to the fractions: an edge shape or a background
 #: the model does not hold is wrong over tens of eV, not channel by channel.
@@ -359,19 +377,12 @@ class SpectrumModel:
         lines = {sub: onset for sub, onset in rising.items() if has_white_lines(z, sub)}
         if not lines:
             return edge
-        first = min(lines.values())
-        below, above = element_cross_section(
-            element, subshells, np.array([first - 2.0, first + 10.0]), self.settings
-        )
-        jump = max(float(above - below), 0.0)
+        height = white_line_height(element, subshells, min(lines.values()), self.settings)
         ratio = WHITE_LINE_RATIO.get(element, 1.0)
-        middle = 0.5 * sum(WHITE_LINE_POSITION)
-        sigma = WHITE_LINE_FWHM / np.sqrt(8.0 * np.log(2.0))
-        energy = np.asarray(energy, dtype=float)
         for subshell, onset in lines.items():
             # The upper edge of a pair: its line over the lower one's is 1 / ratio.
-            height = WHITE_LINE_HEIGHT * jump / (ratio if subshell in LOWER_PARTNER else 1.0)
-            edge = edge + height * np.exp(-0.5 * ((energy - onset - middle) / sigma) ** 2)
+            h = height / (ratio if subshell in LOWER_PARTNER else 1.0)
+            edge = edge + white_line(energy, onset, h)
         return edge
 
     def n45_only(self, element):

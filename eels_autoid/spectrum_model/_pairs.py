@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import vocabulary
-from .._white_lines import WHITE_LINE_POSITION, WHITE_LINE_RATIO, has_white_lines
+from .._white_lines import WHITE_LINE_RATIO, has_white_lines
 from ._edges import element_cross_section
-from ._model import WHITE_LINE_FWHM, WHITE_LINE_HEIGHT
+from ._model import WHITE_LINE_FWHM, white_line, white_line_height
 from ._onsets import _rise, without_spikes
 
 __all__ = ["PairRise", "pair_rises", "MAX_DISPERSION", "MIN_SPLIT", "MIN_LOWER_SHARE"]
@@ -71,7 +71,7 @@ class PairRise:
         return self.lower > 0 and self.lower >= MIN_LOWER_SHARE * max(self.upper, 0.0)
 
 
-def pair_rises(energy, data, element, onsets, settings, shifts):
+def pair_rises(energy, data, element, onsets, settings, anchors, reach):
     """Each resolvable white-line pair of ``element`` fitted to the data's rise.
 
     Parameters
@@ -83,84 +83,89 @@ def pair_rises(energy, data, element, onsets, settings, shifts):
         ``{subshell: onset}`` (true eV) of the element's edges in the window.
     settings : dict
         Microscope settings for the cross-sections.
-    shifts : array_like
-        Shifts (eV, added to the axis) tried; the best fit of the two lines
-        decides among them.
+    anchors : iterable of float
+        Shifts (eV, added to the axis) near which the pair is tried.
+    reach : float
+        How far (eV) from each anchor the pair may move (a chemical shift).
 
     Returns
     -------
     list of PairRise
         One per pair whose both onsets are in ``onsets``, at least
-        :data:`MIN_SPLIT` eV apart, and whose lower edge carries white lines;
-        none on channels coarser than :data:`MAX_DISPERSION`.
+        :data:`MIN_SPLIT` eV apart, and whose lower edge carries white lines
+        (none on channels coarser than :data:`MAX_DISPERSION`): the best fit
+        near the first anchor where the pair holds, else near the first.
     """
     energy = np.asarray(energy, dtype=float)
     scale = float(energy[1] - energy[0])
     if scale > MAX_DISPERSION:
         return []
     z = vocabulary.atomic_number(element)
-    rise = None
+    pairs = [
+        (lower, upper)
+        for upper, lower in _PAIRS.items()
+        if upper in onsets
+        and lower in onsets
+        and has_white_lines(z, lower)
+        and onsets[upper] - onsets[lower] >= MIN_SPLIT
+    ]
+    if not pairs:
+        return []
+    rise = _rise(without_spikes(np.nan_to_num(np.asarray(data, dtype=float)), scale), scale)
+    near_anchor = np.arange(-reach, reach + scale / 4, max(scale / 2, 0.1))
     out = []
-    for upper, lower in _PAIRS.items():
-        if upper not in onsets or lower not in onsets or not has_white_lines(z, lower):
-            continue
+    for lower, upper in pairs:
         lo, hi = float(onsets[lower]), float(onsets[upper])
-        if hi - lo < MIN_SPLIT:
-            continue
-        if rise is None:
-            rise = _rise(without_spikes(np.nan_to_num(np.asarray(data, dtype=float)), scale), scale)
-        # The lines as the calibration draws them (rise_column): the same
-        # height over the step, the upper one over the table's ratio.
-        below, above = element_cross_section(
-            element, list(onsets), np.array([lo - 2.0, lo + 10.0]), settings
-        )
-        height = WHITE_LINE_HEIGHT * max(float(above - below), 0.0)
-        ratio = WHITE_LINE_RATIO.get(element, 1.0)
         # Each line once, on a grid fine enough to move by any shift: the
         # tables are slow to evaluate and every shift needs both lines. With
-        # and without the white lines: a line may be a plain step (Cu
-        # metal, a thick area's smeared lines).
+        # the calibration's white lines and without: a line may be a plain
+        # step (Cu metal, a thick area's smeared lines).
         first, last = lo - _MARGIN - _PAD, hi + _MARGIN + _PAD
         fine = np.arange(first, last + _FINE, _FINE)
+        steps = [element_cross_section(element, [sub], fine, settings) for sub in (lower, upper)]
+        height = white_line_height(element, list(onsets), lo, settings)
+        ratio = WHITE_LINE_RATIO.get(element, 1.0)
         shapes = [
+            steps,
             [
-                _line(element, lower, lo, h, fine, settings),
-                _line(element, upper, hi, h / ratio, fine, settings),
-            ]
-            for h in (height, 0.0)
+                steps[0] + white_line(fine, lo, height),
+                steps[1] + white_line(fine, hi, height / ratio),
+            ],
         ]
-
-        # The best shift for each shape; the pair holds where either shape's
-        # lower line rises.
-        best = [None] * len(shapes)
-        for s in np.unique(np.asarray(shifts, dtype=float)):
-            true = energy + s
-            slab = (true >= first) & (true <= last)
-            near = (true[slab] >= lo - _MARGIN) & (true[slab] <= hi + _MARGIN)
-            if near.sum() < 8:
-                continue
-            g = rise[slab][near]
-            spread = float(np.sum((g - g.mean()) ** 2))
-            for k, lines in enumerate(shapes):
-                columns = np.column_stack(
-                    [_rise(np.interp(true[slab], fine, line), scale)[near] for line in lines]
-                    + [np.ones(int(near.sum()))]
-                )
-                coef, *_ = np.linalg.lstsq(columns, g, rcond=None)
-                # Share of the data's rise the two lines explain: windows at
-                # different shifts hold different channels.
-                explained = 1.0 - float(np.sum((g - columns @ coef) ** 2)) / max(spread, 1e-300)
-                if best[k] is None or explained > best[k][0]:
-                    best[k] = (explained, float(s), float(coef[0]), float(coef[1]))
-        found = [PairRise(element, (lower, upper), hi - lo, *b[1:]) for b in best if b]
+        found = []
+        for anchor in anchors:
+            best = [
+                _best_fit(energy, rise, scale, fine, lines, anchor + near_anchor, lo, hi)
+                for lines in shapes
+            ]
+            found += [PairRise(element, (lower, upper), hi - lo, *b[1:]) for b in best if b]
+            if any(p.holds for p in found):
+                break
         if found:
             out.append(next((p for p in found if p.holds), found[0]))
     return out
 
 
-def _line(element, subshell, onset, height, true, settings):
-    """One subshell's tabulated edge with its white line, on ``true`` energies."""
-    middle = 0.5 * sum(WHITE_LINE_POSITION)
-    sigma = WHITE_LINE_FWHM / np.sqrt(8.0 * np.log(2.0))
-    step = element_cross_section(element, [subshell], true, settings)
-    return step + height * np.exp(-0.5 * ((true - onset - middle) / sigma) ** 2)
+def _best_fit(energy, rise, scale, fine, lines, shifts, lo, hi):
+    """(share explained, shift, lower, upper) of the two lines' best fit, or None."""
+    first, last = fine[0], fine[-1]
+    best = None
+    for s in shifts:
+        true = energy + s
+        slab = (true >= first) & (true <= last)
+        near = (true[slab] >= lo - _MARGIN) & (true[slab] <= hi + _MARGIN)
+        if near.sum() < 8:
+            continue
+        g = rise[slab][near]
+        columns = np.column_stack(
+            [_rise(np.interp(true[slab], fine, line), scale)[near] for line in lines]
+            + [np.ones(int(near.sum()))]
+        )
+        coef, *_ = np.linalg.lstsq(columns, g, rcond=None)
+        # Share of the data's rise the two lines explain: windows at
+        # different shifts hold different channels.
+        spread = float(np.sum((g - g.mean()) ** 2))
+        explained = 1.0 - float(np.sum((g - columns @ coef) ** 2)) / max(spread, 1e-300)
+        if best is None or explained > best[0]:
+            best = (explained, float(s), float(coef[0]), float(coef[1]))
+    return best

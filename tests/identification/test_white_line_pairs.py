@@ -33,9 +33,7 @@ def _l23(element):
 
 
 def _pair(energy, data, element, axis_shift=0.0):
-    (pair,) = pair_rises(
-        energy, data, element, _l23(element), SETTINGS, axis_shift + np.arange(-3.0, 3.01, 0.25)
-    )
+    (pair,) = pair_rises(energy, data, element, _l23(element), SETTINGS, [axis_shift], 3.0)
     return pair
 
 
