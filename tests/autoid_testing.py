@@ -2,6 +2,20 @@
 
 import numpy as np
 
+# The microscope the check's tests are read with ...
+CHECK_SETTINGS = {"beam_energy": 200.0, "collection_angle": 20.0, "convergence_angle": 10.0}
+# ... and the simulator's arguments for the same, calibrated instrument, so that
+# what those tests exercise is the check, not the axis.
+CALIBRATED_INSTRUMENT = dict(
+    beam_energy=200.0,
+    collection_angle=20.0,
+    convergence_angle=10.0,
+    instrument_shift=(0.0, 0.0),
+    scale_error=(0.0, 0.0),
+    chemical_shift=(0.0, 0.0),
+    calibrated_fraction=1.0,
+)
+
 
 def make_spectrum(offset=300.0, scale=1.0, size=1024, nav_shape=(), seed=0, edges=(532.0,)):
     """Poisson spectra: a power-law background with step edges (counts per channel)."""

@@ -5,24 +5,14 @@ import warnings
 
 import numpy as np
 import pytest
+from autoid_testing import CALIBRATED_INSTRUMENT as FIXED
+from autoid_testing import CHECK_SETTINGS as SETTINGS
 
 from eels_autoid import identify_edges
 from eels_autoid.identification import SpectrumCheck
 from eels_autoid.identification._check import SIGNIFICANT, UNSUPPORTED, check_map, check_spectrum
 from eels_autoid.simulate import spectra, spectrum_image
 from eels_autoid.vocabulary import observable_elements
-
-SETTINGS = {"beam_energy": 200.0, "collection_angle": 20.0, "convergence_angle": 10.0}
-# A calibrated instrument, so that what is tested is the check, not the axis.
-FIXED = dict(
-    beam_energy=200.0,
-    collection_angle=20.0,
-    convergence_angle=10.0,
-    instrument_shift=(0.0, 0.0),
-    scale_error=(0.0, 0.0),
-    chemical_shift=(0.0, 0.0),
-    calibrated_fraction=1.0,
-)
 
 
 def _spectrum(elements, axis, seed=4, level=1e5, **parameters):

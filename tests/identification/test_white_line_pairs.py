@@ -3,22 +3,13 @@
 import warnings
 
 import pytest
+from autoid_testing import CALIBRATED_INSTRUMENT as FIXED
+from autoid_testing import CHECK_SETTINGS as SETTINGS
 
 from eels_autoid import identify_edges, vocabulary
 from eels_autoid.identification._check import check_spectrum
 from eels_autoid.simulate import spectra
 from eels_autoid.spectrum_model._pairs import MIN_LOWER_SHARE, pair_rises
-
-SETTINGS = {"beam_energy": 200.0, "collection_angle": 20.0, "convergence_angle": 10.0}
-FIXED = dict(
-    beam_energy=200.0,
-    collection_angle=20.0,
-    convergence_angle=10.0,
-    instrument_shift=(0.0, 0.0),
-    scale_error=(0.0, 0.0),
-    chemical_shift=(0.0, 0.0),
-    calibrated_fraction=1.0,
-)
 
 
 def _spectrum(elements, axis, seed=5):
