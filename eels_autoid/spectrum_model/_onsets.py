@@ -96,12 +96,19 @@ def without_spikes(y, scale):
     return median_filter(np.asarray(y, dtype=float), size=max(size, 3), mode="nearest")
 
 
-def _rise(y, scale):
-    """The detrended derivative along the first axis."""
+def _rise(y, scale, spacing=None):
+    """The detrended derivative along the first axis, per channel of ``scale`` eV.
+
+    ``spacing`` (eV; default ``scale``) is that of the samples of ``y``: on a
+    finer grid the same rise is drawn between the channels, so that it can
+    be moved by any shift and sampled, rather than recomputed per shift.
+    """
     from scipy.ndimage import gaussian_filter1d
 
-    d = gaussian_filter1d(np.asarray(y, dtype=float), max(_SMOOTH / scale, 0.5), order=1, axis=0)
-    return d - gaussian_filter1d(d, max(_DETREND / scale, 1.0), axis=0)
+    per = scale / (scale if spacing is None else spacing)
+    smooth = max(_SMOOTH / scale, 0.5) * per
+    d = per * gaussian_filter1d(np.asarray(y, dtype=float), smooth, order=1, axis=0)
+    return d - gaussian_filter1d(d, max(_DETREND / scale, 1.0) * per, axis=0)
 
 
 def edge_shifts(energy, data, families, edge_column, max_shift, step=None):

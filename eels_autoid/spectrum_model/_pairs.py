@@ -39,13 +39,15 @@ MAX_DISPERSION = 0.5 * WHITE_LINE_FWHM
 # on 300 simulated spectra 0.1 lost no present element, 0.2 one.
 MIN_LOWER_SHARE = 0.1
 # Channels compared (eV): from below the lower onset to above the upper one;
-# the lines' rises are taken over a slab this much wider on each side, three
-# widths of the rise's detrending (8 eV), so that its ends lie outside.
+# the lines and their rises are drawn over a range this much wider on each
+# side, three widths of the rise's detrending (8 eV), so that its ends lie
+# outside.
 _MARGIN = 8.0
 _PAD = 24.0
-# Step (eV) of the grid the lines are drawn on: a twentieth of a white line's
-# standard deviation.
-_FINE = 0.05
+# Step (eV) of the grid the lines and their rises are drawn on: a fifth of
+# the rise's smoothing (1 eV), so that sampling it between the grid's points
+# at any shift is exact to a per cent.
+_FINE = 0.2
 _PAIRS = {"L2": "L3", "M4": "M5"}
 
 
@@ -132,11 +134,13 @@ def pair_rises(energy, data, element, onsets, settings, anchors, reach):
                 steps[1] + white_line(fine, hi, height / ratio),
             ],
         ]
+        # Each line's rise once, on the fine grid, sampled at every shift.
+        rises = [[_rise(line, scale, _FINE) for line in lines] for lines in shapes]
         found = []
         for anchor in anchors:
             best = [
-                _best_fit(energy, rise, scale, fine, lines, anchor + near_anchor, lo, hi)
-                for lines in shapes
+                _best_fit(energy, rise, fine, lines, anchor + near_anchor, lo, hi)
+                for lines in rises
             ]
             found += [PairRise(element, (lower, upper), hi - lo, *b[1:]) for b in best if b]
             if any(p.holds for p in found):
@@ -146,20 +150,20 @@ def pair_rises(energy, data, element, onsets, settings, anchors, reach):
     return out
 
 
-def _best_fit(energy, rise, scale, fine, lines, shifts, lo, hi):
-    """(share explained, shift, lower, upper) of the two lines' best fit, or None."""
-    first, last = fine[0], fine[-1]
+def _best_fit(energy, rise, fine, line_rises, shifts, lo, hi):
+    """(share explained, shift, lower, upper) of the two lines' best fit, or None.
+
+    ``line_rises``: each line's rise drawn on the ``fine`` grid (true eV).
+    """
     best = None
     for s in shifts:
         true = energy + s
-        slab = (true >= first) & (true <= last)
-        near = (true[slab] >= lo - _MARGIN) & (true[slab] <= hi + _MARGIN)
+        near = (true >= lo - _MARGIN) & (true <= hi + _MARGIN)
         if near.sum() < 8:
             continue
-        g = rise[slab][near]
+        g = rise[near]
         columns = np.column_stack(
-            [_rise(np.interp(true[slab], fine, line), scale)[near] for line in lines]
-            + [np.ones(int(near.sum()))]
+            [np.interp(true[near], fine, line) for line in line_rises] + [np.ones(int(near.sum()))]
         )
         coef, *_ = np.linalg.lstsq(columns, g, rcond=None)
         # Share of the data's rise the two lines explain: windows at
