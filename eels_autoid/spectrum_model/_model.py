@@ -637,6 +637,7 @@ class SpectrumModel:
                 s.correlation,
                 tuple(np.asarray(s.grid) - dispersion * (s.onset - self.reference)),
                 s.curve,
+                s.partners,
             )
             for s in shifts
         ]

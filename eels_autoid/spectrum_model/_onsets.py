@@ -60,7 +60,9 @@ CLEAR_RISE = 0.5
 class EdgeShift:
     """The measured shift of one edge family (eV to add to the axis) and how clear its rise is.
 
-    ``curve`` is the correlation of the rises at every shift of ``grid``.
+    ``curve`` is the correlation of the rises at every shift of ``grid``;
+    ``partners`` how far (eV) the family's later edges (L2 after L3, M4 after
+    M5) lie above ``onset``.
     """
 
     element: str
@@ -70,6 +72,7 @@ class EdgeShift:
     correlation: float
     grid: tuple = ()
     curve: tuple = ()
+    partners: tuple = ()
 
     @property
     def weight(self) -> float:
@@ -170,6 +173,7 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
                     float(curve[i]),
                     tuple(shifts.tolist()),
                     tuple(curve.tolist()),
+                    tuple(sorted(float(o) - onset for o in onsets if o > onset)),
                 )
             )
     return out
@@ -246,7 +250,7 @@ def _agreement(shifts, max_chemical_shift):
         # On the common grid (a dispersion correction moves each edge's own).
         curve = np.interp(grid, np.asarray(s.grid), np.asarray(s.curve), left=-1.0, right=-1.0)
         c = np.maximum(curve - _FLOOR, 0.0) / (1.0 - _FLOOR)
-        by_element.setdefault(s.element, []).append((s.onset, c))
+        by_element.setdefault(s.element, []).append((s.onset, c, s.partners, s.family))
     # A chemical shift costs a little, so that a common offset is preferred
     # to the same move made by every element's chemical shift.
     cost = SHIFT_WEIGHT * (np.arange(-reach, reach + 1) * step / max(max_chemical_shift, 1e-9)) ** 2
@@ -258,12 +262,19 @@ def _agreement(shifts, max_chemical_shift):
         arg = windows.argmax(axis=1) - reach
         local[el] = (c, arg)
         value.append(windows.max(axis=1))
-        # Where on the axis each of its families' rises lands (eV), per offset.
+        # Where on the axis each of its families' rises lands (eV), per
+        # offset, whether it scores there, its later edges' distances and
+        # which family it is.
         moved = grid + arg * step
         rises.append(
             [
-                (onset - moved, np.pad(f, reach)[np.arange(len(grid)) + arg + reach] > 0)
-                for onset, f in families
+                (
+                    onset - moved,
+                    np.pad(f, reach)[np.arange(len(grid)) + arg + reach] > 0,
+                    later,
+                    (el, family),
+                )
+                for onset, f, later, family in families
             ]
         )
     total = _distinct_rises_total(np.array(value), rises)
@@ -275,13 +286,26 @@ def _unexplained(shifts, rises, g):
     """Whether some clear rise of the data has no edge landing on it at offset index ``g``.
 
     A clear rise is where an edge family's best match lies, with weight
-    >= :data:`CLEAR_RISE`.
+    >= :data:`CLEAR_RISE`. Every edge of a family that scores lands: a
+    white-line pair's second line (Ce M4 18 eV above M5) is an edge too,
+    and another element's template can find its best match there; but a
+    family's own clear rise is where its first edge belongs, and its later
+    edge landing there places the family a spin-orbit splitting off.
     """
-    landed = [float(p[g]) for families in rises for p, scores in families if scores[g]]
+    landed = [
+        (float(p[g]) + d, key, d > 0)
+        for families in rises
+        for p, scores, later, key in families
+        if scores[g]
+        for d in (0.0, *later)
+    ]
     for s in shifts:
         if s.weight >= CLEAR_RISE:
             rise = s.onset - s.shift
-            if not any(abs(rise - a) < SAME_RISE for a in landed):
+            own = (s.element, s.family)
+            if not any(
+                abs(rise - a) < SAME_RISE for a, key, later in landed if not (later and key == own)
+            ):
                 return True
     return False
 
@@ -302,7 +326,7 @@ def _distinct_rises_total(value, rises):
             v = value[e, g]
             if v <= 0:
                 break
-            at = [float(p[g]) for p, scores in rises[e] if scores[g]]
+            at = [float(f[0][g]) for f in rises[e] if f[1][g]]
             if any(abs(a - b) < SAME_RISE for a in at for b in kept):
                 continue
             kept += at

@@ -61,3 +61,16 @@ def test_a_real_oxide_read_10_ev_low_is_read_and_quantified_on_the_placed_axis(
         q = quantify(s, identification=result, show_progressbar=False)
     assert q.energy_offset == pytest.approx(result.energy_shift)
     assert np.isclose(sum(r.atomic_fraction for r in q.summary()), 1.0)
+
+
+def test_a_real_oxide_whose_m4_line_matches_an_absent_edge_is_placed(real_spectra_dir):
+    """CeO2 10 eV low: absent Ne K finds its best match on Ce M4, which the placed axis explains."""
+    import hyperspy.api as hs
+
+    s = hs.load(real_spectra_dir / "Atlas_CeO2_0-0950eV.hspy")
+    s.axes_manager.signal_axes[0].offset -= 10.0
+    assert "Ce" not in identify_edges(s, check=False).elements
+    with pytest.warns(UserWarning, match="The edges place the energy axis"):
+        result = identify_edges(s)
+    assert sorted(result.elements) == ["Ce", "O"]
+    assert result.energy_shift > 5.0
