@@ -16,6 +16,7 @@ whose edges rise faintly is not moved without reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -83,6 +84,20 @@ class EdgeShift:
     def precision(self) -> float:
         """1 / variance (eV^-2) of the shift: ~1 eV for a clear rise."""
         return (self.weight / _CLEAR_EDGE_STD) ** 2
+
+
+class _Landing(NamedTuple):
+    """Where one edge family lands on the axis at each offset tried.
+
+    ``at``: the axis energy (eV) of its first edge; ``scores``: whether it
+    scores there; ``later``: its later edges' distances (eV) above the first;
+    ``family``: (element, family).
+    """
+
+    at: np.ndarray
+    scores: np.ndarray
+    later: tuple
+    family: tuple
 
 
 def without_spikes(y, scale):
@@ -233,7 +248,8 @@ def _agreement(shifts, max_chemical_shift):
 
     ``score`` is the sum of the distinct rises' scores minus the prior;
     ``local[element]`` its summed curve and best chemical shift (in grid
-    steps) at each offset; ``rises`` where each family's rise lands.
+    steps) at each offset; ``rises`` per element, where each of its
+    families lands (:class:`_Landing`).
     """
     usable = [s for s in shifts if len(s.curve)]
     if not usable:
@@ -262,13 +278,11 @@ def _agreement(shifts, max_chemical_shift):
         arg = windows.argmax(axis=1) - reach
         local[el] = (c, arg)
         value.append(windows.max(axis=1))
-        # Where on the axis each of its families' rises lands (eV), per
-        # offset, whether it scores there, its later edges' distances and
-        # which family it is.
+        # Where on the axis each of its families lands, per offset.
         moved = grid + arg * step
         rises.append(
             [
-                (
+                _Landing(
                     onset - moved,
                     np.pad(f, reach)[np.arange(len(grid)) + arg + reach] > 0,
                     later,
@@ -293,18 +307,20 @@ def _unexplained(shifts, rises, g):
     edge landing there places the family a spin-orbit splitting off.
     """
     landed = [
-        (float(p[g]) + d, key, d > 0)
+        (float(f.at[g]) + d, f.family, d > 0)
         for families in rises
-        for p, scores, later, key in families
-        if scores[g]
-        for d in (0.0, *later)
+        for f in families
+        if f.scores[g]
+        for d in (0.0, *f.later)
     ]
     for s in shifts:
         if s.weight >= CLEAR_RISE:
             rise = s.onset - s.shift
             own = (s.element, s.family)
             if not any(
-                abs(rise - a) < SAME_RISE for a, key, later in landed if not (later and key == own)
+                abs(rise - a) < SAME_RISE
+                for a, family, later in landed
+                if not (later and family == own)
             ):
                 return True
     return False
@@ -313,10 +329,10 @@ def _unexplained(shifts, rises, g):
 def _distinct_rises_total(value, rises):
     """Sum over elements of ``value`` (E, G), each data rise counted once per offset.
 
-    ``rises[e]``: per family of element ``e``, the axis energy of its rise and
-    whether it scores, at each of the G offsets. The clearest element keeps a
-    rise; one with a scoring family within :data:`SAME_RISE` eV of a rise
-    already kept adds nothing there.
+    ``rises[e]``: per family of element ``e``, where its rise lands and
+    whether it scores at each of the G offsets (:class:`_Landing`). The
+    clearest element keeps a rise; one with a scoring family within
+    :data:`SAME_RISE` eV of a rise already kept adds nothing there.
     """
     total = np.zeros(value.shape[1])
     order = np.argsort(-value, axis=0)
@@ -326,7 +342,7 @@ def _distinct_rises_total(value, rises):
             v = value[e, g]
             if v <= 0:
                 break
-            at = [float(f[0][g]) for f in rises[e] if f[1][g]]
+            at = [float(f.at[g]) for f in rises[e] if f.scores[g]]
             if any(abs(a - b) < SAME_RISE for a in at for b in kept):
                 continue
             kept += at
