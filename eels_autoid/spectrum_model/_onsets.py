@@ -300,17 +300,19 @@ def _unexplained(shifts, rises, g):
     """Whether some clear rise of the data has no edge landing on it at offset index ``g``.
 
     A clear rise is where an edge family's best match lies, with weight
-    >= :data:`CLEAR_RISE`. Every edge of a family that scores lands: a
-    white-line pair's second line (Ce M4 18 eV above M5) is an edge too,
-    and another element's template can find its best match there; but a
-    family's own clear rise is where its first edge belongs, and its later
-    edge landing there places the family a spin-orbit splitting off.
+    >= :data:`CLEAR_RISE`. Every candidate's edges land where the offset
+    puts them, whether or not its template matches well there (an oxide's O
+    K pre-peak weakens the match of the tables' step, not the edge's
+    place). A white-line pair's second line (Ce M4 18 eV above M5) is an
+    edge too, and another element's template can find its best match
+    there; but a family's own clear rise is where its first edge belongs,
+    and its later edge landing there places the family a spin-orbit
+    splitting off.
     """
     landed = [
         (float(f.at[g]) + d, f.family, d > 0)
         for families in rises
         for f in families
-        if f.scores[g]
         for d in (0.0, *f.later)
     ]
     for s in shifts:

@@ -91,10 +91,24 @@ def test_a_family_does_not_explain_its_own_rise_by_its_later_edge():
     # spin-orbit splitting off, so its rise stays unexplained and the axis
     # stays.
     bi = _edge("Bi", 440.0, -9.6, 0.85, partners=(24.0,))
-    # Its N4 on that rise matches too, less well: the family scores there.
-    second = _edge("Bi", 440.0, 15.6, 0.6).curve
-    bi = replace(bi, curve=tuple(np.maximum(bi.curve, second)))
     shifts = [bi, _edge("O", 532.0, 15.6, 0.8), _edge("Ti", 456.0, 15.6, 0.8)]
     assert combine_shifts(shifts, 3.0)[0] == 0.0
     # Placed by agreement alone, the axis would move there.
     assert combine_shifts(shifts, 3.0, every_rise=False)[0] == pytest.approx(15.6, abs=1.0)
+
+
+def test_an_edge_whose_template_matches_poorly_still_explains_the_rise_it_lands_on():
+    # LSMO read 10 eV low: La M4,5, Mn and Ti L2,3 agree on +10 eV. V L2,3
+    # finds its best match on the O K rise (522 eV on the axis); O K, whose
+    # pre-peak the tables' step does not hold, matches no better than chance
+    # anywhere, but on +10 eV its edge lands on that rise: the move is made.
+    shifts = [
+        _edge("La", 832.0, 10.0, 0.88),
+        _edge("Mn", 640.0, 10.0, 0.89),
+        _edge("Ti", 456.0, 10.0, 0.78),
+        _edge("V", 513.0, -9.5, 0.7),
+        _edge("O", 532.0, 10.0, 0.25),
+    ]
+    assert combine_shifts(shifts, 3.0)[0] == pytest.approx(10.0, abs=1.0)
+    # Without O among the candidates, V's rise would hold the axis.
+    assert combine_shifts(shifts[:4], 3.0)[0] == 0.0
