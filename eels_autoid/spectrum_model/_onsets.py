@@ -90,13 +90,13 @@ class _Landing(NamedTuple):
     """Where one edge family lands on the axis at each offset tried.
 
     ``at``: the axis energy (eV) of its first edge; ``scores``: whether it
-    scores there; ``later``: its later edges' distances (eV) above the first;
-    ``family``: (element, family).
+    scores there; ``partners``: its later edges' distances (eV) above the
+    first; ``family``: (element, family).
     """
 
     at: np.ndarray
     scores: np.ndarray
-    later: tuple
+    partners: tuple
     family: tuple
 
 
@@ -285,10 +285,10 @@ def _agreement(shifts, max_chemical_shift):
                 _Landing(
                     onset - moved,
                     np.pad(f, reach)[np.arange(len(grid)) + arg + reach] > 0,
-                    later,
+                    partners,
                     (el, family),
                 )
-                for onset, f, later, family in families
+                for onset, f, partners, family in families
             ]
         )
     total = _distinct_rises_total(np.array(value), rises)
@@ -313,7 +313,7 @@ def _unexplained(shifts, rises, g):
         (float(f.at[g]) + d, f.family, d > 0)
         for families in rises
         for f in families
-        for d in (0.0, *f.later)
+        for d in (0.0, *f.partners)
     ]
     for s in shifts:
         if s.weight >= CLEAR_RISE:
