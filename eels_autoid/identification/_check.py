@@ -249,7 +249,7 @@ def _unpaired_lines(model, y, current, offset, dropped, evidence):
     ``dropped``; returns the elements left.
     """
     from ..spectrum_model._model import MAX_SHIFT
-    from ..spectrum_model._onsets import CLEAR_RISE, SAME_RISE, best_offset
+    from ..spectrum_model._onsets import SAME_RISE, best_offset
     from ..spectrum_model._pairs import MAX_DISPERSION, pair_rises
 
     energy = model.energy
@@ -266,8 +266,8 @@ def _unpaired_lines(model, y, current, offset, dropped, evidence):
     data = y[model.fitted]
     for el in paired:
         others = [s for s in model.edge_shifts if s.element != el and s.element in current]
-        anchors = {float(offset), agreed} | {s.shift for s in others if s.weight >= CLEAR_RISE}
-        for own in (s for s in model.edge_shifts if s.element == el and s.weight >= CLEAR_RISE):
+        anchors = {float(offset), agreed} | {s.shift for s in others if s.clear}
+        for own in (s for s in model.edge_shifts if s.element == el and s.clear):
             if all(o.weight <= own.weight for o in others) or any(
                 o.weight > 0 and abs(o.shift - own.shift) < SAME_RISE for o in others
             ):

@@ -638,6 +638,7 @@ class SpectrumModel:
                 tuple(np.asarray(s.grid) - dispersion * (s.onset - self.reference)),
                 s.curve,
                 s.partners,
+                s.lag,
             )
             for s in shifts
         ]

@@ -55,6 +55,9 @@ SAME_RISE = 5.0
 # A rise this clear (weight of an edge's best match) must have an edge on it
 # wherever the axis is moved to.
 CLEAR_RISE = 0.5
+# A best match closer than this (eV) to the end of the shifts tried is not
+# taken for a maximum.
+_INTERIOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,10 @@ class EdgeShift:
 
     ``curve`` is the correlation of the rises at every shift of ``grid``;
     ``partners`` how far (eV) the family's later edges (L2 after L3, M4 after
-    M5) lie above ``onset``.
+    M5) lie above ``onset``; ``lag`` how far (eV) above ``onset`` the table's
+    edge rises most steeply: a few eV for a white line or a sharp step, tens
+    of eV for a delayed edge (Sb M4,5), whose match lies on whatever rises
+    there.
     """
 
     element: str
@@ -74,11 +80,36 @@ class EdgeShift:
     grid: tuple = ()
     curve: tuple = ()
     partners: tuple = ()
+    lag: float = 0.0
+
+    @property
+    def rises(self) -> tuple:
+        """Where on the axis (eV) the data's rise that the family matches best may lie.
+
+        At its onset, and where its table rises most steeply: a delayed
+        edge's best match is the rise under its steepest part.
+        """
+        at = self.onset - self.shift
+        return (at, at + self.lag) if self.lag >= SAME_RISE else (at,)
 
     @property
     def weight(self) -> float:
         """0 (no clearer than chance) .. 1 (the data rise exactly as the table does)."""
         return max(self.correlation - _FLOOR, 0.0) / (1.0 - _FLOOR)
+
+    @property
+    def clear(self) -> bool:
+        """Whether the best match is a clear rise: of weight >= CLEAR_RISE, inside the shifts tried.
+
+        A best match at the end of the range tried is no maximum: the curve
+        may go on rising beyond it, and the rise it matches is another
+        edge's flank.
+        """
+        if self.weight < CLEAR_RISE:
+            return False
+        if not len(self.grid):
+            return True
+        return min(self.grid) + _INTERIOR <= self.shift <= max(self.grid) - _INTERIOR
 
     @property
     def precision(self) -> float:
@@ -91,13 +122,15 @@ class _Landing(NamedTuple):
 
     ``at``: the axis energy (eV) of its first edge; ``scores``: whether it
     scores there; ``partners``: its later edges' distances (eV) above the
-    first; ``family``: (element, family).
+    first; ``family``: (element, family); ``lag``: how far above the first
+    edge the table rises most steeply (:attr:`EdgeShift.lag`).
     """
 
     at: np.ndarray
     scores: np.ndarray
     partners: tuple
     family: tuple
+    lag: float = 0.0
 
 
 def without_spikes(y, scale):
@@ -179,6 +212,11 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
         curve[good] = (gw * tw).sum(axis=0)[good] / norm[good]
         if np.any(curve > -1.0):
             i = int(np.argmax(curve))
+            # Where the table's edge rises most steeply, unmoved.
+            zero = int(np.argmin(np.abs(shifts)))
+            inside = np.flatnonzero(window[:, zero])
+            steepest = inside[np.argmax(t[inside, zero])] if len(inside) else 0
+            lag = float(moved[steepest, zero] - onset) if len(inside) else 0.0
             out.append(
                 EdgeShift(
                     element,
@@ -189,6 +227,7 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
                     tuple(shifts.tolist()),
                     tuple(curve.tolist()),
                     tuple(sorted(float(o) - onset for o in onsets if o > onset)),
+                    lag,
                 )
             )
     return out
@@ -266,7 +305,7 @@ def _agreement(shifts, max_chemical_shift):
         # On the common grid (a dispersion correction moves each edge's own).
         curve = np.interp(grid, np.asarray(s.grid), np.asarray(s.curve), left=-1.0, right=-1.0)
         c = np.maximum(curve - _FLOOR, 0.0) / (1.0 - _FLOOR)
-        by_element.setdefault(s.element, []).append((s.onset, c, s.partners, s.family))
+        by_element.setdefault(s.element, []).append((s.onset, c, s.partners, s.family, s.lag))
     # A chemical shift costs a little, so that a common offset is preferred
     # to the same move made by every element's chemical shift.
     cost = SHIFT_WEIGHT * (np.arange(-reach, reach + 1) * step / max(max_chemical_shift, 1e-9)) ** 2
@@ -287,8 +326,9 @@ def _agreement(shifts, max_chemical_shift):
                     np.pad(f, reach)[np.arange(len(grid)) + arg + reach] > 0,
                     partners,
                     (el, family),
+                    lag,
                 )
-                for onset, f, partners, family in families
+                for onset, f, partners, family, lag in families
             ]
         )
     total = _distinct_rises_total(np.array(value), rises)
@@ -313,14 +353,14 @@ def _unexplained(shifts, rises, g):
         (float(f.at[g]) + d, f.family, d > 0)
         for families in rises
         for f in families
-        for d in (0.0, *f.partners)
+        for d in (0.0, *f.partners, *((f.lag,) if f.lag >= SAME_RISE else ()))
     ]
     for s in shifts:
-        if s.weight >= CLEAR_RISE:
-            rise = s.onset - s.shift
+        if s.clear:
             own = (s.element, s.family)
             if not any(
                 abs(rise - a) < SAME_RISE
+                for rise in s.rises
                 for a, family, later in landed
                 if not (later and family == own)
             ):

@@ -7,10 +7,14 @@ upper line would be (an oxide's O K edge 10 eV low lies on V L2; Ne K on Ni
 L2), and the spectrum model, whose near-edge freedom reshapes an edge within
 30 eV, then finds the element's amount; what it does not find is a rise at
 the lower line. The data's rise (its detrended derivative, as the
-calibration uses) is fitted with the two lines' rises as two free columns,
-each line its onset's step from the tables with a white line or without
-one, at the shifts tried; the pair holds where the lower line rises by at least
-:data:`MIN_LOWER_SHARE` of what the table's ratio to the upper line gives.
+calibration uses) is fitted with the two lines' rises as two columns whose
+amounts cannot fall below 0, each line its onset's step from the tables with
+a white line or without one, at the shifts tried; the pair holds where the
+lower line rises by at least :data:`MIN_LOWER_SHARE` of what the table's
+ratio to the upper line gives and, for an L2,3 pair, the L2 line rises at
+all (a lanthanide's M4 line can vanish: Yb). Where the pair is tried at
+several shifts, a fit whose lines are much smaller than the largest found
+shows noise, not the pair, and does not speak for the element.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from ._edges import element_cross_section
 from ._model import WHITE_LINE_FWHM, white_line, white_line_height
 from ._onsets import _rise, without_spikes
 
-__all__ = ["PairRise", "pair_rises", "MAX_DISPERSION", "MIN_SPLIT", "MIN_LOWER_SHARE"]
+__all__ = [
+    "PairRise",
+    "pair_rises",
+    "MAX_DISPERSION",
+    "MIN_SPLIT",
+    "MIN_LOWER_SHARE",
+    "MIN_LINE_SHARE",
+]
 
 # Pairs closer than this (eV) are not told apart: with the rise smoothed
 # over 1 eV and white lines 2.5 eV wide, the two lines' rises merge.
@@ -43,6 +54,9 @@ MIN_LOWER_SHARE = 0.1
 # side, three widths of the rise's detrending (8 eV), so that its ends lie
 # outside.
 _MARGIN = 8.0
+# The lines of a fit, in units of the largest fitted at any shift tried,
+# below which the fit shows noise (or another edge's tail), not the pair.
+MIN_LINE_SHARE = 0.3
 _PAD = 24.0
 # Step (eV) of the grid the lines and their rises are drawn on: a fifth of
 # the rise's smoothing (1 eV), so that sampling it between the grid's points
@@ -55,9 +69,10 @@ _PAIRS = {"L2": "L3", "M4": "M5"}
 class PairRise:
     """The rises of one white-line pair fitted to the data's at the best shift and shape tried.
 
-    ``lower`` and ``upper`` are the fitted amplitudes in units of the
+    ``lower`` and ``upper`` are the fitted amplitudes (>= 0) in units of the
     table's lines (with its intensity ratio): about equal for a present
-    element; ``shift`` (eV) is where on the axis they fit best.
+    element; ``shift`` (eV) is where on the axis they fit best;
+    ``explained`` the share of the data's rise there that the fit explains.
     """
 
     element: str
@@ -66,11 +81,14 @@ class PairRise:
     shift: float
     lower: float
     upper: float
+    explained: float = float("nan")
 
     @property
     def holds(self) -> bool:
-        """Whether the lower line rises as the pair needs."""
-        return self.lower > 0 and self.lower >= MIN_LOWER_SHARE * max(self.upper, 0.0)
+        """Whether the lower line rises as the pair needs (and an L2 line at all)."""
+        if not (self.lower > 0 and self.lower >= MIN_LOWER_SHARE * max(self.upper, 0.0)):
+            return False
+        return self.subshells[1] != "L2" or self.upper > 0
 
 
 def pair_rises(energy, data, element, onsets, settings, anchors, reach):
@@ -96,7 +114,7 @@ def pair_rises(energy, data, element, onsets, settings, anchors, reach):
         One per pair whose both onsets are in ``onsets``, at least
         :data:`MIN_SPLIT` eV apart, and whose lower edge carries white lines
         (none on channels coarser than :data:`MAX_DISPERSION`): the best fit
-        near the first anchor where the pair holds, else near the first.
+        near each anchor, judged as :func:`_verdict` says.
     """
     energy = np.asarray(energy, dtype=float)
     scale = float(energy[1] - energy[0])
@@ -142,12 +160,26 @@ def pair_rises(energy, data, element, onsets, settings, anchors, reach):
                 _best_fit(energy, rise, fine, lines, anchor + near_anchor, lo, hi)
                 for lines in rises
             ]
-            found += [PairRise(element, (lower, upper), hi - lo, *b[1:]) for b in best if b]
-            if any(p.holds for p in found):
-                break
+            found += [PairRise(element, (lower, upper), hi - lo, *b[1:], b[0]) for b in best if b]
         if found:
-            out.append(next((p for p in found if p.holds), found[0]))
+            out.append(_verdict(found))
     return out
+
+
+def _verdict(found):
+    """The fit that judges a pair: one holding with lines of the element's size, else one failing.
+
+    A fit shows the element's lines where they are at least
+    :data:`MIN_LINE_SHARE` of the largest found at any shift tried: where
+    they are smaller, they hold or fail by the noise (or by another edge's
+    tail), and a fit that holds there speaks for the element no more than
+    one that fails.
+    """
+    size = max(p.lower + p.upper for p in found)
+    shown = [p for p in found if p.lower + p.upper >= MIN_LINE_SHARE * size]
+    if shown and size > 0:
+        return next((p for p in shown if p.holds), shown[0])
+    return next((p for p in found if p.holds), found[0])
 
 
 def _best_fit(energy, rise, fine, line_rises, shifts, lo, hi):
@@ -165,11 +197,35 @@ def _best_fit(energy, rise, fine, line_rises, shifts, lo, hi):
         columns = np.column_stack(
             [np.interp(true[near], fine, line) for line in line_rises] + [np.ones(int(near.sum()))]
         )
-        coef, *_ = np.linalg.lstsq(columns, g, rcond=None)
+        coef, misfit = _rising_lines(columns, g)
         # Share of the data's rise the two lines explain: windows at
         # different shifts hold different channels.
         spread = float(np.sum((g - g.mean()) ** 2))
-        explained = 1.0 - float(np.sum((g - columns @ coef) ** 2)) / max(spread, 1e-300)
+        explained = 1.0 - misfit / max(spread, 1e-300)
         if best is None or explained > best[0]:
             best = (explained, float(s), float(coef[0]), float(coef[1]))
+    return best
+
+
+def _rising_lines(columns, g):
+    """Least squares of ``g`` on ``columns`` (two lines, a constant) with the lines >= 0.
+
+    A line that falls is no line: unconstrained, a fit can place the lower
+    line on another edge's rise and cancel the upper with a negative amount.
+    With two bounded amounts the optimum is the best of the fits whose free
+    amounts come out >= 0, over the four choices of which lines are free
+    (the first, both free, is the optimum whenever it is allowed).
+    """
+    best = None
+    for free in ((0, 1, 2), (0, 2), (1, 2), (2,)):
+        c, *_ = np.linalg.lstsq(columns[:, free], g, rcond=None)
+        if np.any(c[:-1] < 0):
+            continue
+        misfit = float(np.sum((g - columns[:, free] @ c) ** 2))
+        if best is None or misfit < best[1]:
+            coef = np.zeros(3)
+            coef[list(free)] = c
+            best = (coef, misfit)
+        if len(free) == 3:
+            break
     return best

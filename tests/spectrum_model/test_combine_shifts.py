@@ -112,3 +112,50 @@ def test_an_edge_whose_template_matches_poorly_still_explains_the_rise_it_lands_
     assert combine_shifts(shifts, 3.0)[0] == pytest.approx(10.0, abs=1.0)
     # Without O among the candidates, V's rise would hold the axis.
     assert combine_shifts(shifts[:4], 3.0)[0] == 0.0
+
+
+def test_a_best_match_at_the_end_of_the_shifts_tried_holds_no_axis():
+    # Lu2O3 read 10 eV low: O K agrees on +10 eV with Lu; absent V L2,3
+    # matches best at the very end of the 25 eV tried, on the flank of
+    # whatever lies beyond. That is no maximum, so no clear rise: the move
+    # is made.
+    o, lu = _edge("O", 532.0, 10.0, 0.86), _edge("Lu", 1588.0, 10.0, 0.8)
+    at_end = _edge("V", 513.0, 24.5, 0.68, width=3.0)
+    assert not at_end.clear
+    assert combine_shifts([o, lu, at_end], 3.0)[0] == pytest.approx(10.0, abs=1.0)
+    # Matched as well inside the range, the same rise would hold the axis.
+    inside = _edge("V", 513.0, 20.0, 0.68, width=3.0)
+    assert inside.clear
+    assert combine_shifts([o, lu, inside], 3.0)[0] == 0.0
+
+
+def test_a_delayed_edge_matches_the_rise_under_its_steepest_part():
+    # SrTiO3 read 10 eV high: Ti L2,3 and O K agree on -10.6 eV. Absent Sb
+    # M4,5 (528 eV), a delayed edge whose cross-section rises most steeply
+    # 20 eV above its onset, matches best at +5 eV: on the O K rise, 20 eV
+    # above where its onset lands. O K lands there once the axis moves.
+    ti, o = _edge("Ti", 456.0, -12.4, 0.76), _edge("O", 532.0, -8.8, 0.73)
+    sb = replace(_edge("Sb", 528.0, 5.0, 0.78, partners=(9.0,)), lag=20.0)
+    assert sb.rises == pytest.approx((523.0, 543.0))
+    assert combine_shifts([ti, o, sb], 3.0)[0] == pytest.approx(-10.6, abs=1.0)
+    # Were its rise at its onset, the move would leave it without an edge.
+    assert combine_shifts([ti, o, replace(sb, lag=0.0)], 3.0)[0] == 0.0
+
+
+def test_the_steepest_rise_of_each_table_edge_is_measured():
+    # Sb M4,5 is delayed; V L2,3 opens with its white line.
+    from autoid_testing import CALIBRATED_INSTRUMENT, CHECK_SETTINGS
+
+    from eels_autoid.simulate import spectra
+    from eels_autoid.spectrum_model import SpectrumModel
+
+    s = spectra(
+        1, elements={"Mg": 1, "O": 1}, seed=2, axis=(400.0, 0.25, 1600), **CALIBRATED_INSTRUMENT
+    )
+    energy, data = s.axes_manager.signal_axes[0].axis, s.data[0].astype(float)
+    model = SpectrumModel(energy, ["V", "Sb", "O"], CHECK_SETTINGS)
+    model.calibrate(data)
+    lag = {s.element: s.lag for s in model.edge_shifts}
+    assert lag["Sb"] > SAME_RISE
+    assert abs(lag["V"]) < 2.0
+    assert abs(lag["O"]) < SAME_RISE
