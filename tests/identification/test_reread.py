@@ -74,3 +74,16 @@ def test_a_real_oxide_whose_m4_line_matches_an_absent_edge_is_placed(real_spectr
         result = identify_edges(s)
     assert sorted(result.elements) == ["Ce", "O"]
     assert result.energy_shift > 5.0
+
+
+def test_a_real_oxide_whose_o_k_rise_a_delayed_edge_matches_is_placed(real_spectra_dir):
+    """SrTiO3 10 eV high: absent Sb M4,5, a delayed edge, matches O K 20 eV above its onset."""
+    import hyperspy.api as hs
+
+    s = hs.load(real_spectra_dir / "SrTiO3_hl.msa")
+    s.axes_manager.signal_axes[0].offset += 10.0
+    assert "O" not in identify_edges(s, check=False).elements
+    with pytest.warns(UserWarning, match="The edges place the energy axis"):
+        result = identify_edges(s)
+    assert sorted(result.elements) == ["O", "Ti"]
+    assert result.energy_shift == pytest.approx(-10.0, abs=3.0)
