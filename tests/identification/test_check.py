@@ -353,18 +353,18 @@ def test_a_real_map_keeps_the_elements_only_its_regions_invent_out(
 def test_an_element_kept_on_the_networks_word_is_named_in_a_warning(
     real_spectra_dir, bundled_default
 ):
-    # Real Ho2O3 M4,5 with its axis 10 eV low: the network still reads Ho
+    # Real Sm2O3 M4,5 with its axis 10 eV low: the network still reads Sm
     # (its white-line pair), while the spectrum model, on the axis as given,
-    # finds no evidence for Ho's edges and no element that explains them.
+    # finds no evidence for Sm's edges and no element that explains them.
     import hyperspy.api as hs
 
-    s = hs.load(real_spectra_dir / "Atlas_Ho2O3_1200-1710eV.hspy")
+    s = hs.load(real_spectra_dir / "Atlas_Sm2O3_0820-1840eV.hspy")
     s.axes_manager.signal_axes[0].offset -= 10.0
-    with pytest.warns(UserWarning, match="Kept on the network's word: Ho"):
+    with pytest.warns(UserWarning, match="Kept on the network's word: Sm"):
         result = identify_edges(s, model=bundled_default)
-    assert result.elements == ["Ho"]
-    ho = result.check.checks["Ho"]
-    assert ho.reason == UNSUPPORTED and ho.evidence < SIGNIFICANT
+    assert result.elements == ["Sm"]
+    sm = result.check.checks["Sm"]
+    assert sm.reason == UNSUPPORTED and sm.evidence < SIGNIFICANT
 
 
 def test_an_empty_answer_on_strong_edges_warns(real_spectra_dir, bundled_default):
