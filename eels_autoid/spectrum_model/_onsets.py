@@ -215,8 +215,8 @@ def edge_shifts(energy, data, families, edge_column, max_shift, step=None):
             # Where the table's edge rises most steeply, unmoved.
             zero = int(np.argmin(np.abs(shifts)))
             inside = np.flatnonzero(window[:, zero])
-            steepest = inside[np.argmax(t[inside, zero])] if len(inside) else 0
-            lag = float(moved[steepest, zero] - onset) if len(inside) else 0.0
+            steepest = inside[np.argmax(t[inside, zero])] if len(inside) else None
+            lag = 0.0 if steepest is None else float(moved[steepest, zero] - onset)
             out.append(
                 EdgeShift(
                     element,

@@ -49,14 +49,16 @@ MAX_DISPERSION = 0.5 * WHITE_LINE_FWHM
 # the table's by valence and crystal field (real spectra: 0.5..1.9 of it);
 # on 300 simulated spectra 0.1 lost no present element, 0.2 one.
 MIN_LOWER_SHARE = 0.1
+# The lines of a fit, in units of the largest fitted at any shift tried,
+# below which the fit shows noise (or another edge's tail), not the pair.
+# On a simulated MgO read 10 eV low, V's lines fitted to the noise before
+# the O K edge came to 0.25 of those fitted on it.
+MIN_LINE_SHARE = 0.3
 # Channels compared (eV): from below the lower onset to above the upper one;
 # the lines and their rises are drawn over a range this much wider on each
 # side, three widths of the rise's detrending (8 eV), so that its ends lie
 # outside.
 _MARGIN = 8.0
-# The lines of a fit, in units of the largest fitted at any shift tried,
-# below which the fit shows noise (or another edge's tail), not the pair.
-MIN_LINE_SHARE = 0.3
 _PAD = 24.0
 # Step (eV) of the grid the lines and their rises are drawn on: a fifth of
 # the rise's smoothing (1 eV), so that sampling it between the grid's points
@@ -71,8 +73,7 @@ class PairRise:
 
     ``lower`` and ``upper`` are the fitted amplitudes (>= 0) in units of the
     table's lines (with its intensity ratio): about equal for a present
-    element; ``shift`` (eV) is where on the axis they fit best;
-    ``explained`` the share of the data's rise there that the fit explains.
+    element; ``shift`` (eV) is where on the axis they fit best.
     """
 
     element: str
@@ -81,7 +82,6 @@ class PairRise:
     shift: float
     lower: float
     upper: float
-    explained: float = float("nan")
 
     @property
     def holds(self) -> bool:
@@ -160,7 +160,7 @@ def pair_rises(energy, data, element, onsets, settings, anchors, reach):
                 _best_fit(energy, rise, fine, lines, anchor + near_anchor, lo, hi)
                 for lines in rises
             ]
-            found += [PairRise(element, (lower, upper), hi - lo, *b[1:], b[0]) for b in best if b]
+            found += [PairRise(element, (lower, upper), hi - lo, *b[1:]) for b in best if b]
         if found:
             out.append(_verdict(found))
     return out

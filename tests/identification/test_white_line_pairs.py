@@ -139,10 +139,10 @@ def test_an_l23_pair_whose_upper_line_does_not_rise_does_not_hold():
     from eels_autoid.spectrum_model._pairs import PairRise
 
     # Where L2 should rise, nothing does: the fit put L3 on another edge.
-    assert not PairRise("V", ("L3", "L2"), 8.0, 0.0, 1.0, 0.0, 0.9).holds
-    assert PairRise("V", ("L3", "L2"), 8.0, 0.0, 1.0, 0.5, 0.9).holds
+    assert not PairRise("V", ("L3", "L2"), 8.0, 0.0, 1.0, 0.0).holds
+    assert PairRise("V", ("L3", "L2"), 8.0, 0.0, 1.0, 0.5).holds
     # Yb's M4 line is all but absent (one 4f hole, of j = 7/2): M5 alone holds.
-    assert PairRise("Yb", ("M5", "M4"), 38.0, 0.0, 1.0, 0.0, 0.9).holds
+    assert PairRise("Yb", ("M5", "M4"), 38.0, 0.0, 1.0, 0.0).holds
 
 
 def test_a_pair_that_holds_only_by_the_noise_where_nothing_rises_is_not_kept():
