@@ -176,9 +176,8 @@ def _verdict(found):
     one that fails.
     """
     size = max(p.lower + p.upper for p in found)
-    shown = [p for p in found if p.lower + p.upper >= MIN_LINE_SHARE * size]
-    if shown and size > 0:
-        return next((p for p in shown if p.holds), shown[0])
+    if size > 0:
+        found = [p for p in found if p.lower + p.upper >= MIN_LINE_SHARE * size]
     return next((p for p in found if p.holds), found[0])
 
 
