@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .. import vocabulary
 from .._bad_values import filled_spectrum
 from ..spectrum_model._edges import LANTHANIDES
+from ._narrow import rivals_without_rise
 from ._search import search_spectrum
 from ._windows import MIN_COUNTS, SIGNIFICANT, element_evidence, fit_window, near
 
@@ -350,7 +351,9 @@ def check_spectrum(
     Returns
     -------
     SpectrumCheck
-        ``fallback`` says why the network alone decided, when it did;
+        ``fallback`` says why the network alone decided, when it did (in
+        a window too narrow to fit any edge, the data's rises still drop
+        one of two rivals: :mod:`._narrow`);
         ``offset`` the energy offset used;
         ``fit`` is the spectrum model of the confirmed elements over the
         whole window.
@@ -375,6 +378,25 @@ def check_spectrum(
     def network_only(why, fit=None):
         return SpectrumCheck(_network_only(probabilities, thresholds, candidates, why), fit, why)
 
+    def too_narrow():
+        # No edge can be fitted, but where the data rise still tells two
+        # rivals apart (:mod:`._narrow`).
+        why = "no edge has the range around it that a fit needs"
+        checks = _network_only(probabilities, thresholds, candidates, why)
+        shown = [el for el in candidates if detected(el)]
+        for el, (rival, rise) in rivals_without_rise(
+            energy, y, shown, settings, offset or 0.0
+        ).items():
+            checks[el] = replace(
+                checks[el],
+                confirmed=False,
+                rival=rival,
+                reason=f"its edges do not rise where the tables put them (correlation "
+                f"{rise:.2f}) and {rival}'s do",
+            )
+            checks[rival] = replace(checks[rival], rival=checks[rival].rival or el)
+        return SpectrumCheck(checks, None, why)
+
     if len(candidates) > MAX_CANDIDATES:
         return network_only(
             f"{len(candidates)} candidates, more than the {MAX_CANDIDATES} a spectrum can be "
@@ -387,6 +409,11 @@ def check_spectrum(
         )
     try:
         model = SpectrumModel(energy, candidates, settings, data_start=rolloff_end(energy, y))
+    except ValueError as err:
+        return network_only(str(err).rstrip("."))
+    if not model.modelled:
+        return too_narrow()
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = model.fit(y)

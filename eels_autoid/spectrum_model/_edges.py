@@ -26,6 +26,7 @@ __all__ = [
     "edge_families",
     "element_cross_section",
     "lanthanide_rule",
+    "tabulated_onsets",
 ]
 
 # Subshells that carry an element's quantification (the identification
@@ -120,6 +121,21 @@ def _added_subshells(element, listed):
             continue
         out.append(sub)
     return out
+
+
+def tabulated_onsets(element, start, end):
+    """``{subshell: onset}`` of ``element``'s tabulated edges with onsets in ``[start, end]`` eV."""
+    from ..gos import TABLE_OF
+
+    onsets = vocabulary.subshell_onsets(element)
+    tables = _tabulated().get(element, frozenset())
+    named = _exspy_subshells([element], start, end)[element]
+    listed = [sub for sub in named if TABLE_OF.get(sub) in tables]
+    return {
+        sub: float(onsets[sub])
+        for sub in [*listed, *_added_subshells(element, listed)]
+        if start <= onsets[sub] <= end
+    }
 
 
 def _dropped(decision, reason):

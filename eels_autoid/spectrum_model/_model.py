@@ -123,6 +123,32 @@ _MAX_END_CUTS = 4
 _CHI2_1_MEDIAN = 0.454936
 
 
+def rise_column(element, rising, energy, settings):
+    """An element's edges as a measured spectrum rises at them: what calibration matches.
+
+    The tabulated cross-section of the subshells ``rising`` (``{subshell:
+    onset}``) at ``energy`` (true eV, any shape) plus a white line at each of
+    them that opens with one (3d and 4d L2,3, Cs..Yb M4,5;
+    :mod:`eels_autoid._white_lines`), the pair in its typical intensity
+    ratio. One-electron tables hold no white lines, yet there they are the
+    rise: matched to the tables' slower step alone, the sharp lines of a
+    lanthanide's M4,5 were matched several eV off.
+    """
+    subshells = list(rising)
+    edge = element_cross_section(element, subshells, energy, settings)
+    z = vocabulary.atomic_number(element)
+    lines = {sub: onset for sub, onset in rising.items() if has_white_lines(z, sub)}
+    if not lines:
+        return edge
+    height = white_line_height(element, subshells, min(lines.values()), settings)
+    ratio = WHITE_LINE_RATIO.get(element, 1.0)
+    for subshell, onset in lines.items():
+        # The upper edge of a pair: its line over the lower one's is 1 / ratio.
+        h = height / (ratio if subshell in LOWER_PARTNER else 1.0)
+        edge = edge + white_line(energy, onset, h)
+    return edge
+
+
 def _end_cut_onsets(decisions, start, end):
     """First onsets of the main edge families left out because the window's end cuts them.
 
@@ -363,27 +389,9 @@ class SpectrumModel:
     def rise_column(self, element, energy):
         """``element``'s edges as a measured spectrum rises at them: what calibration matches.
 
-        The tabulated cross-section at ``energy`` (true eV, any shape) plus a
-        white line at each of its edges that opens with one (3d and 4d L2,3,
-        Cs..Yb M4,5; :mod:`eels_autoid._white_lines`), the pair in its
-        typical intensity ratio. One-electron tables hold no white lines, yet
-        there they are the rise: matched to the tables' slower step alone,
-        the sharp lines of a lanthanide's M4,5 were matched several eV off.
+        See :func:`rise_column`; the edges are those the model holds.
         """
-        rising = self._rising(element)
-        subshells = list(rising)
-        edge = element_cross_section(element, subshells, energy, self.settings)
-        z = vocabulary.atomic_number(element)
-        lines = {sub: onset for sub, onset in rising.items() if has_white_lines(z, sub)}
-        if not lines:
-            return edge
-        height = white_line_height(element, subshells, min(lines.values()), self.settings)
-        ratio = WHITE_LINE_RATIO.get(element, 1.0)
-        for subshell, onset in lines.items():
-            # The upper edge of a pair: its line over the lower one's is 1 / ratio.
-            h = height / (ratio if subshell in LOWER_PARTNER else 1.0)
-            edge = edge + white_line(energy, onset, h)
-        return edge
+        return rise_column(element, self._rising(element), energy, self.settings)
 
     def n45_only(self, element):
         """Whether a lanthanide is modelled from its N edges alone."""
