@@ -4,7 +4,7 @@ import pytest
 from autoid_testing import CALIBRATED_INSTRUMENT as FIXED
 from autoid_testing import CHECK_SETTINGS as SETTINGS
 
-from eels_autoid.identification._check import check_spectrum
+from eels_autoid.identification._check import check_map, check_spectrum
 from eels_autoid.identification._narrow import CLEAR_RISE, NO_RISE, edge_rises
 from eels_autoid.simulate import spectra
 
@@ -85,3 +85,16 @@ def test_delayed_and_resonant_edges_are_never_judged_by_their_rise():
     assert rises["Eu"].sharp and not rises["Ga"].sharp
     assert rises["Ga"].correlation <= NO_RISE and rises["Eu"].correlation >= CLEAR_RISE
     assert _check(e_ga, d_ga, {"Eu": 0.99, "Ga": 0.97}).elements == ["Eu", "Ga"]
+
+
+def test_a_narrow_map_keeps_only_the_rival_that_rises():
+    # The map's element set is decided on its summed spectrum, by the same rule.
+    energy, data = _spectrum({"Cl": 1})
+
+    def predict(spectrum):
+        return {"B": 0.95, "Cl": 0.99}
+
+    limits = {"B": 0.5, "Cl": 0.5}
+    checked = check_map(data, [], predict, energy, limits, SETTINGS)
+    assert checked.fallback and checked.elements == ["Cl"]
+    assert checked.checks["B"].rival == "Cl"
