@@ -98,3 +98,14 @@ def test_a_narrow_map_keeps_only_the_rival_that_rises():
     checked = check_map(data, [], predict, energy, limits, SETTINGS)
     assert checked.fallback and checked.elements == ["Cl"]
     assert checked.checks["B"].rival == "Cl"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on an axis off by the two edges' spacing (12 eV), B K rises where Cl L2,3 would: "
+    "a narrow window cannot place its axis, and the rise test keeps the wrong rival",
+)
+def test_rivals_on_an_axis_off_by_their_spacing():
+    energy, data = _spectrum({"B": 1}, axis=(170.0, 0.05, 1200))
+    result = _check(energy + 12.0, data, {"B": 0.95, "Cl": 0.95})
+    assert "B" in result.elements
