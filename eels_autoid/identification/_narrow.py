@@ -151,9 +151,6 @@ def without_rise(rises, no_rise=NO_RISE, clear_rise=CLEAR_RISE):
 
 def _main_onsets(element):
     """Onsets (eV) of the element's K, L2,3, M4,5 and N4,5 edges."""
-    families = vocabulary.EDGE_FAMILIES.values()
-    return [
-        v
-        for sub, v in vocabulary.subshell_onsets(element).items()
-        if any(sub in names for names in families)
-    ]
+    from ..spectrum_model._edges import MAJOR_SUBSHELLS
+
+    return [v for sub, v in vocabulary.subshell_onsets(element).items() if sub in MAJOR_SUBSHELLS]

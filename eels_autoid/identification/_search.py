@@ -146,6 +146,7 @@ def search_statistics(
         threshold).
     """
     from ..spectrum_model import SpectrumModel, rolloff_end
+    from ..spectrum_model._edges import MAJOR_SUBSHELLS
 
     min_rise = MIN_RISE if min_rise is None else min_rise
     y = filled_spectrum(data)
@@ -167,9 +168,11 @@ def search_statistics(
     # Every main edge of a confirmed element, modelled or not (a
     # lanthanide's N4,5 beside its M4,5); its weak L1 or M2,3 edges do not
     # hide another element's.
-    main = {sub for subs in vocabulary.EDGE_FAMILIES.values() for sub in subs}
     taken = [
-        v for el in confirmed for sub, v in vocabulary.subshell_onsets(el).items() if sub in main
+        v
+        for el in confirmed
+        for sub, v in vocabulary.subshell_onsets(el).items()
+        if sub in MAJOR_SUBSHELLS
     ]
     families = {
         key: onsets
